@@ -1,0 +1,1 @@
+//! The remoting frame (REMOTING.md §1): length prefix, JSON and ROCKETMQ headers, body.

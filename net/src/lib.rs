@@ -1,0 +1,2 @@
+//! thrust-net (being built).
+#![forbid(unsafe_code)]

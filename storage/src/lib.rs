@@ -1,0 +1,1 @@
+//! thrust-storage (being built).
