@@ -29,6 +29,7 @@ pub mod error;
 pub mod ext_fields;
 pub mod frame;
 pub mod header;
+pub mod java_properties;
 pub mod message;
 
 pub use error::DecodeError;

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use clap::Parser;
 use thiserror::Error;
 
-use crate::properties;
+use thrust_core::java_properties as properties;
 
 /// Default listen port (RocketMQ's).
 pub const LISTEN_PORT_DEFAULT: u16 = 9876;

@@ -9,8 +9,8 @@
 //!
 //! Modules: [`config`] (CLI and properties file), [`registry`] (route
 //! info), [`kv_config`] (persisted KV table), [`processor`] (request
-//! handling), [`liveness`] (expiry scan), [`properties`] (Java properties
-//! text). Place in the crate graph: depends on `thrust-core` and
+//! handling), [`liveness`] (expiry scan); Java properties text comes from
+//! `thrust_core::java_properties`. Place in the crate graph: depends on `thrust-core` and
 //! `thrust-net`.
 #![forbid(unsafe_code)]
 
@@ -18,7 +18,6 @@ mod config;
 mod kv_config;
 mod liveness;
 mod processor;
-mod properties;
 mod registry;
 
 use std::net::SocketAddr;

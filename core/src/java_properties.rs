@@ -1,5 +1,6 @@
-//! Java properties text (the `-c` file and the UPDATE/GET_NAMESRV_CONFIG
-//! bodies, REMOTING.md §4.7).
+//! Java properties text: the `-c` configuration files of `thrust-namesrv`
+//! and `thrust-broker` (RocketMQ's `broker.conf` format), and the bodies of
+//! UPDATE/GET_NAMESRV_CONFIG and GET_BROKER_CONFIG (REMOTING.md §4.7).
 //!
 //! Supported: `key=value`, `key:value` and `key value`; `#` and `!`
 //! comments; a trailing backslash continues a line; escapes `\t \n \r \f
@@ -21,7 +22,7 @@ pub fn parse(text: &str) -> Vec<(String, String)> {
         // An odd number of trailing backslashes continues the line.
         let trailing = line.chars().rev().take_while(|c| *c == '\\').count();
         if trailing % 2 == 1 {
-            logical.push_str(&line[..line.len() - 1]);
+            logical.push_str(line.strip_suffix('\\').unwrap_or(line));
             continue;
         }
         logical.push_str(line);
@@ -52,8 +53,8 @@ fn split_pair(line: &str) -> (String, String) {
             break;
         }
     }
-    let key = &line[..key_end];
-    let mut rest = line[key_end..].trim_start();
+    let (key, rest) = line.split_at_checked(key_end).unwrap_or((line, ""));
+    let mut rest = rest.trim_start();
     if let Some(stripped) = rest.strip_prefix(['=', ':']) {
         rest = stripped.trim_start();
     }
