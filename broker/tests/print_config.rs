@@ -44,7 +44,7 @@ fn print_config_shows_file_values_overridden_by_flags() {
     assert_eq!(output.status.code(), Some(2));
     let err = String::from_utf8_lossy(&output.stderr);
     assert!(
-        err.contains("broker.conf:1") && err.contains("flushDiskType") && err.contains("SOMETIMES"),
+        err.contains("broker.conf") && err.contains("flushDiskType") && err.contains("SOMETIMES"),
         "{err}"
     );
 }
