@@ -120,6 +120,36 @@ struct ConsumerGroup {
     members: BTreeMap<ChannelKey, Member>,
     subscriptions: BTreeMap<String, Subscription>,
     message_model: String,
+    consume_type: String,
+    consume_from_where: String,
+}
+
+/// What admin tools see of a client connection (from its heartbeat).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClientInfo {
+    /// The peer's `ip:port`.
+    pub addr: String,
+    /// Java `LanguageCode` name.
+    pub language: String,
+    /// The client's remoting version.
+    pub version: i32,
+}
+
+/// One client connection of a group, for admin answers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GroupMember {
+    pub client_id: String,
+    pub info: ClientInfo,
+}
+
+/// A consumer group as admin tools see it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConsumerGroupView {
+    pub members: Vec<GroupMember>,
+    pub subscriptions: Vec<Subscription>,
+    pub message_model: String,
+    pub consume_type: String,
+    pub consume_from_where: String,
 }
 
 /// Subscriptions of every group, published to all shards after a change.
@@ -148,6 +178,8 @@ pub struct RegisterOutcome {
 pub struct ClientManager {
     consumers: HashMap<String, ConsumerGroup>,
     producers: HashMap<String, BTreeMap<ChannelKey, Member>>,
+    /// Address, language and version of each channel that sent a heartbeat.
+    infos: HashMap<ChannelKey, ClientInfo>,
 }
 
 impl ClientManager {
@@ -181,6 +213,8 @@ impl ClientManager {
             group.subscriptions != subscriptions || group.message_model != heartbeat.message_model;
         group.subscriptions = subscriptions;
         group.message_model = heartbeat.message_model;
+        group.consume_type = heartbeat.consume_type;
+        group.consume_from_where = heartbeat.consume_from_where;
         RegisterOutcome {
             members_changed,
             subscriptions_changed,
@@ -255,8 +289,48 @@ impl ClientManager {
             members.retain(|k, m| !dead(k, m));
         }
         self.producers.retain(|_, m| !m.is_empty());
+        let (consumers, producers) = (&self.consumers, &self.producers);
+        self.infos.retain(|key, _| {
+            consumers.values().any(|g| g.members.contains_key(key))
+                || producers.values().any(|m| m.contains_key(key))
+        });
         changed.sort();
         changed
+    }
+
+    /// Records the address, language and version a channel's client sent.
+    pub fn note_client_info(&mut self, channel: ChannelKey, info: ClientInfo) {
+        self.infos.insert(channel, info);
+    }
+
+    /// A consumer group's members and subscriptions; `None` if it has none.
+    pub fn consumer_group_view(&self, group: &str) -> Option<ConsumerGroupView> {
+        let entry = self.consumers.get(group)?;
+        Some(ConsumerGroupView {
+            members: self.members_view(&entry.members),
+            subscriptions: entry.subscriptions.values().cloned().collect(),
+            message_model: entry.message_model.clone(),
+            consume_type: entry.consume_type.clone(),
+            consume_from_where: entry.consume_from_where.clone(),
+        })
+    }
+
+    /// A producer group's members (empty if none).
+    pub fn producer_members(&self, group: &str) -> Vec<GroupMember> {
+        self.producers
+            .get(group)
+            .map(|members| self.members_view(members))
+            .unwrap_or_default()
+    }
+
+    fn members_view(&self, members: &BTreeMap<ChannelKey, Member>) -> Vec<GroupMember> {
+        members
+            .iter()
+            .map(|(key, m)| GroupMember {
+                client_id: m.client_id.clone(),
+                info: self.infos.get(key).cloned().unwrap_or_default(),
+            })
+            .collect()
     }
 
     /// Client ids of a consumer group, sorted and unique (empty if none).

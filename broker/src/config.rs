@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 use clap::Parser;
 use thiserror::Error;
 use thrust_core::java_properties;
+use thrust_core::message::delay_level::{DelayLevels, DEFAULT_MESSAGE_DELAY_LEVEL};
 
 /// Why the configuration could not be loaded.
 #[derive(Debug, Error)]
@@ -87,6 +88,8 @@ pub struct BrokerConfig {
     pub mapped_file_size_commit_log_bytes: u64,
     pub shards: usize,
     pub placement: Placement,
+    /// `messageDelayLevel`, validated by [`DelayLevels::parse`] when set.
+    pub message_delay_level: String,
 }
 
 /// Upper bound of `--shards`: more shards than this would only add channels.
@@ -145,6 +148,7 @@ impl Default for BrokerConfig {
             mapped_file_size_commit_log_bytes: 1 << 30,
             shards: default_shards(),
             placement: Placement::Unbound,
+            message_delay_level: DEFAULT_MESSAGE_DELAY_LEVEL.to_string(),
         }
     }
 }
@@ -274,6 +278,11 @@ impl BrokerConfig {
             }
             "shards" => self.shards = parse_range(o, key, value, 1, SHARDS_MAX as u32)? as usize,
             "shardPlacement" => self.placement = parse_placement(o, key, value)?,
+            "messageDelayLevel" => {
+                DelayLevels::parse(value)
+                    .map_err(|_| bad(o, key, value, "levels like 1s 5s 2m 1h"))?;
+                self.message_delay_level = value.trim().to_string();
+            }
             _ if KEYS_IGNORED.contains(&key) => return Ok(Applied::Ignored),
             _ => return Ok(Applied::Unknown),
         }
@@ -354,7 +363,13 @@ impl BrokerConfig {
             ),
             ("shards", self.shards.to_string()),
             ("shardPlacement", self.placement.to_string()),
+            ("messageDelayLevel", self.message_delay_level.clone()),
         ]
+    }
+
+    /// The parsed `messageDelayLevel` (validated when set).
+    pub fn delay_levels(&self) -> DelayLevels {
+        DelayLevels::parse(&self.message_delay_level).unwrap_or_default()
     }
 
     /// `ip:listenPort` as clients must reach this broker.

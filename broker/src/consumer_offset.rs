@@ -60,6 +60,39 @@ impl ConsumerOffsetManager {
         }
     }
 
+    /// Topics `group` has offsets for, sorted.
+    pub fn topics_of_group(&self, group: &str) -> Vec<String> {
+        let suffix = format!("@{group}");
+        self.table
+            .keys()
+            .filter_map(|k| k.strip_suffix(&suffix))
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// Groups with offsets on `topic`, sorted.
+    pub fn groups_of_topic(&self, topic: &str) -> Vec<String> {
+        let prefix = format!("{topic}@");
+        self.table
+            .keys()
+            .filter_map(|k| k.strip_prefix(&prefix))
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// Every offset: `topic@group` → queue id → offset.
+    pub fn table(&self) -> &BTreeMap<String, BTreeMap<u32, i64>> {
+        &self.table
+    }
+
+    /// Drops every offset of `group` (group deleted with cleanOffset).
+    pub fn remove_group(&mut self, group: &str) {
+        let suffix = format!("@{group}");
+        let before = self.table.len();
+        self.table.retain(|k, _| !k.ends_with(&suffix));
+        self.dirty |= self.table.len() != before;
+    }
+
     /// Drops every offset of `topic` (topic deleted).
     pub fn remove_topic(&mut self, topic: &str) {
         let prefix = format!("{topic}@");

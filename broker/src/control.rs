@@ -121,6 +121,9 @@ pub async fn execute(
         RequestCode::UPDATE_AND_CREATE_TOPIC => create_topic(shard, &command).await,
         RequestCode::DELETE_TOPIC_IN_BROKER => delete_topic(shard, &command).await,
         RequestCode::GET_ALL_TOPIC_CONFIG => all_topic_config(shard, &command),
+        code if crate::processor::admin::handles(code.0) => {
+            return crate::processor::admin::execute(shard, command, origin).await
+        }
         _ => return Some(Response::not_supported(&command)),
     };
     Some(result.unwrap_or_else(|response| response).into())
@@ -146,6 +149,10 @@ fn decode_header<T: CommandHeader>(command: &RemotingCommand) -> Result<T, Remot
 async fn heartbeat(shard: &Rc<ShardContext>, command: &RemotingCommand, origin: Origin) -> Outcome {
     let data: HeartbeatData = decode_body(command)?;
     let now = now_ms();
+    control(shard).clients.borrow_mut().note_client_info(
+        origin.channel,
+        crate::processor::admin::client_info(command, origin),
+    );
     let groups_before = control(shard).groups.borrow().snapshot();
     let mut subscriptions_changed = false;
     let mut topics_changed = false;

@@ -116,6 +116,7 @@ fn store_config(config: &BrokerConfig, shard: u16) -> StoreConfig {
     store.file_reserved_time_hours = u64::from(config.file_reserved_time_hours);
     store.delete_when = config.delete_when.clone();
     store.disk_max_used_space_ratio_percent = config.disk_max_used_space_ratio_percent;
+    store.tags_code_fn = crate::schedule::tags_code_fn(config.delay_levels());
     store.max_message_size_bytes =
         config.max_message_size_bytes as usize + RECORD_OVERHEAD_BYTES_MAX;
     store
@@ -251,6 +252,15 @@ impl QueueStore {
             .store
             .earliest_store_time(topic, to_queue_id(queue_id))
             .await?)
+    }
+
+    /// The record at a global physical offset (a peer's value: checked by
+    /// the store), `None` if no record of this shard starts there.
+    ///
+    /// # Errors
+    /// An I/O error reading the store.
+    pub async fn record_at(&self, physical_offset: i64) -> Result<Option<Bytes>, StoreError> {
+        Ok(self.store.get_record(physical_offset).await?)
     }
 
     /// An event set at the next append to `(topic, queue_id)`.

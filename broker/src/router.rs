@@ -54,6 +54,12 @@ pub enum Task {
         command: RemotingCommand,
         origin: Origin,
     },
+    /// CONSUMER_SEND_MSG_BACK on the shard whose commit log holds the
+    /// consumed message.
+    SendBack {
+        command: RemotingCommand,
+        origin: Origin,
+    },
     /// A control-plane request for shard 0.
     Control {
         command: RemotingCommand,

@@ -264,6 +264,10 @@ fn spawn_timers(
         }
     });
     timers.push(persist.detach());
+    match crate::schedule::spawn(shard, shutdown) {
+        Ok(levels) => timers.extend(levels),
+        Err(err) => log::error!("shard {}: delay levels not started: {err}", shard.id.0),
+    }
     if shard.id == ShardId(0) {
         let shard = shard.clone();
         let shutdown = shutdown.clone();

@@ -129,6 +129,9 @@ pub async fn execute(shard: Rc<ShardContext>, task: Task) -> Reply {
         Task::Offset { command, origin } => {
             Reply::Response(crate::processor::offset::execute(&shard, command, origin).await)
         }
+        Task::SendBack { command, origin } => {
+            Reply::Response(crate::processor::send_back::execute(&shard, command, origin).await)
+        }
         Task::Control { command, origin } => {
             Reply::Response(crate::control::execute(&shard, command, origin).await)
         }

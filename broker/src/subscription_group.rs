@@ -156,6 +156,28 @@ impl SubscriptionGroupManager {
         Ok(Some(created))
     }
 
+    /// Creates or replaces a group (UPDATE_AND_CREATE_SUBSCRIPTIONGROUP) and
+    /// persists the table.
+    ///
+    /// # Errors
+    /// The table could not be written.
+    pub fn upsert(&mut self, config: SubscriptionGroupConfig) -> Result<(), PersistError> {
+        self.insert(config);
+        self.commit()
+    }
+
+    /// Deletes a group. Returns whether it existed.
+    ///
+    /// # Errors
+    /// The table could not be written.
+    pub fn delete(&mut self, group: &str) -> Result<bool, PersistError> {
+        if self.table.subscription_group_table.remove(group).is_none() {
+            return Ok(false);
+        }
+        self.commit()?;
+        Ok(true)
+    }
+
     fn insert(&mut self, config: SubscriptionGroupConfig) {
         self.table
             .subscription_group_table

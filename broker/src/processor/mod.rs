@@ -7,9 +7,11 @@
 //! not decode answers SYSTEM_ERROR (1) with the decode error as remark, as
 //! Java's broker does; nothing a peer sends can panic the shard.
 
+pub mod admin;
 pub mod offset;
 pub mod pull;
 pub mod send;
+pub mod send_back;
 
 use std::rc::Rc;
 
@@ -31,6 +33,7 @@ pub async fn dispatch(
         RequestCode::SEND_MESSAGE
         | RequestCode::SEND_MESSAGE_V2
         | RequestCode::SEND_BATCH_MESSAGE => send::route(shard, command, origin).await,
+        RequestCode::CONSUMER_SEND_MSG_BACK => send_back::route(shard, command, origin).await,
         RequestCode::PULL_MESSAGE | RequestCode::LITE_PULL_MESSAGE => {
             pull::route(shard, command, origin).await
         }
@@ -49,6 +52,7 @@ pub async fn dispatch(
         | RequestCode::UPDATE_AND_CREATE_TOPIC
         | RequestCode::DELETE_TOPIC_IN_BROKER
         | RequestCode::GET_ALL_TOPIC_CONFIG => crate::control::route(shard, command, origin).await,
+        RequestCode(code) if admin::handles(code) => admin::route(shard, command, origin).await,
         _ => Some(Response::not_supported(&command)),
     }
 }

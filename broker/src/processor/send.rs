@@ -22,8 +22,8 @@ use thrust_core::header::{
 use thrust_core::message::batch::decode_batch;
 use thrust_core::message::msg_id::OffsetMsgId;
 use thrust_core::message::properties::{
-    find_property, PROPERTY_CLUSTER, PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX,
-    PROPERTY_WAIT_STORE_MSG_OK,
+    find_property, PROPERTY_CLUSTER, PROPERTY_DELAY_TIME_LEVEL,
+    PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX, PROPERTY_WAIT_STORE_MSG_OK,
 };
 use thrust_core::message::record::{encode_record, RecordInput};
 use thrust_net::Response;
@@ -58,10 +58,25 @@ pub async fn route(
     command: RemotingCommand,
     origin: Origin,
 ) -> Option<Response> {
-    let (header, queue_id) = match check(shard, &command).await {
+    let (mut header, queue_id) = match check(shard, &command).await {
         Ok(found) => found,
         Err(response) => return Some(with_send_ext(response).into()),
     };
+    // §3.1 steps 5 and 7: an exhausted retry goes to the DLQ; a delayed
+    // message waits in its schedule queue.
+    let redirect =
+        super::send_back::redirect_exhausted_retry(shard, &command, &mut header, queue_id);
+    let mut queue_id = match redirect.await {
+        Ok(queue_id) => queue_id,
+        Err(response) => return Some(with_send_ext(response).into()),
+    };
+    let props = header.properties.as_deref().unwrap_or("").as_bytes();
+    if find_property(props, PROPERTY_DELAY_TIME_LEVEL).is_some() {
+        let levels = shard.config.delay_levels();
+        if let Some(schedule_queue) = crate::schedule::park(&mut header, queue_id, &levels) {
+            queue_id = schedule_queue;
+        }
+    }
     let owner = shard.owner(&header.topic, queue_id);
     let fallback = with_send_ext(command.response_to(ResponseCode::SYSTEM_ERROR.0, None));
     // The decoded header travels with the command: the owner does not

@@ -25,7 +25,7 @@ use bytes::BytesMut;
 use thrust_core::frame::{decode_frame_from, RemotingCommand};
 
 /// Bound of every wait in the tests.
-pub const WAIT: Duration = Duration::from_secs(20);
+pub const WAIT: Duration = Duration::from_secs(60);
 
 static NEXT_PORT: AtomicU16 = AtomicU16::new(0);
 static BUILD_LOCK: Mutex<()> = Mutex::new(());

@@ -20,7 +20,7 @@ use thrust_core::header::namesrv::{GetRouteInfoRequestHeader, RegisterBrokerRequ
 use thrust_core::header::CommandHeader;
 
 pub const CLUSTER: &str = "DefaultCluster";
-const READY_WAIT: Duration = Duration::from_secs(20);
+const READY_WAIT: Duration = Duration::from_secs(60);
 const IO_TIMEOUT: Duration = Duration::from_secs(10);
 
 static NEXT_DIR: AtomicU32 = AtomicU32::new(0);
