@@ -60,6 +60,8 @@ pub enum Task {
         command: RemotingCommand,
         origin: Origin,
     },
+    /// VIEW_MESSAGE_BY_ID on the shard whose commit log holds the record.
+    ViewMessage { command: RemotingCommand },
     /// A control-plane request for shard 0.
     Control {
         command: RemotingCommand,

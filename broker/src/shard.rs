@@ -132,6 +132,9 @@ pub async fn execute(shard: Rc<ShardContext>, task: Task) -> Reply {
         Task::SendBack { command, origin } => {
             Reply::Response(crate::processor::send_back::execute(&shard, command, origin).await)
         }
+        Task::ViewMessage { command } => {
+            Reply::Response(crate::processor::view::execute(&shard, command).await)
+        }
         Task::Control { command, origin } => {
             Reply::Response(crate::control::execute(&shard, command, origin).await)
         }

@@ -12,6 +12,7 @@ pub mod offset;
 pub mod pull;
 pub mod send;
 pub mod send_back;
+pub mod view;
 
 use std::rc::Rc;
 
@@ -34,6 +35,7 @@ pub async fn dispatch(
         | RequestCode::SEND_MESSAGE_V2
         | RequestCode::SEND_BATCH_MESSAGE => send::route(shard, command, origin).await,
         RequestCode::CONSUMER_SEND_MSG_BACK => send_back::route(shard, command, origin).await,
+        RequestCode::VIEW_MESSAGE_BY_ID => view::route(shard, command).await,
         RequestCode::PULL_MESSAGE | RequestCode::LITE_PULL_MESSAGE => {
             pull::route(shard, command, origin).await
         }
