@@ -167,7 +167,7 @@ async fn heartbeat(shard: &Rc<ShardContext>, command: &RemotingCommand, origin: 
         // auto-created); the consumer is registered either way.
         let notify_enabled = match config {
             Ok(Some(config)) => {
-                topics_changed |= ensure_retry_topic(shard, group);
+                topics_changed |= ensure_retry_topic(shard, group, config.retry_queue_nums);
                 config.notify_consumer_ids_changed_enable
             }
             Ok(None) => true,
@@ -243,9 +243,11 @@ fn consumer_heartbeat(
     }
 }
 
-/// Creates `%RETRY%<group>` (1 queue, perm 6) if missing. Returns whether
-/// the topic table changed.
-fn ensure_retry_topic(shard: &ShardContext, group: &str) -> bool {
+/// Creates `%RETRY%<group>` (perm 6) if missing, with the group's
+/// retryQueueNums (1 unless updateSubGroup changed it), so a heartbeat that
+/// comes before the first send-back creates the topic the send-back would.
+/// Returns whether the topic table changed.
+fn ensure_retry_topic(shard: &ShardContext, group: &str, retry_queue_nums: u32) -> bool {
     let topic = format!("{RETRY_PREFIX}{group}");
     if validate_topic_name(&topic).is_err() {
         return false;
@@ -254,7 +256,11 @@ fn ensure_retry_topic(shard: &ShardContext, group: &str) -> bool {
     if topics.get(&topic).is_some() {
         return false;
     }
-    match topics.upsert(TopicConfig::new(&topic, 1, PERM_READ | PERM_WRITE)) {
+    match topics.upsert(TopicConfig::new(
+        &topic,
+        retry_queue_nums.max(1),
+        PERM_READ | PERM_WRITE,
+    )) {
         Ok(changed) => changed,
         Err(err) => {
             log::error!("persisting topic {topic}: {err}");

@@ -3,7 +3,8 @@
 //! retryQueueNums=3 and retryMaxTimes=1 and no maxReconsumeTimes in the
 //! request, the first send-back creates `%RETRY%<group>` with 3 queues and
 //! re-delivers the message there; the second dead-letters it into
-//! `%DLQ%<group>` (1 queue, perm 6).
+//! `%DLQ%<group>` (1 queue, perm 6). A consumer heartbeat that comes first
+//! creates the retry topic with the group's retryQueueNums too.
 
 mod common;
 
@@ -85,4 +86,21 @@ fn group_retry_queue_nums_and_max_times_are_honoured() {
         (1.into(), 6.into()),
         "{dlq}"
     );
+}
+
+#[test]
+fn heartbeat_creates_the_retry_topic_with_the_group_retry_queue_nums() {
+    let cluster = Cluster::start("retry-heartbeat-queues", "");
+    let mut client = cluster.client();
+    let body = r#"{"groupName":"g4","retryQueueNums":4,"retryMaxTimes":16}"#;
+    let update = RemotingCommand::request(RequestCode::UPDATE_AND_CREATE_SUBSCRIPTIONGROUP.0)
+        .with_body(Bytes::from_static(body.as_bytes()));
+    let response = client.call(update);
+    assert_eq!(response.code, SUCCESS, "{:?}", response.remark);
+    assert_eq!(client.call(create_topic("Jobs4", 1)).code, SUCCESS);
+    let response = client.call(heartbeat("127.0.0.1@1", "g4", "Jobs4"));
+    assert_eq!(response.code, SUCCESS, "{:?}", response.remark);
+    let retry = &all_topics(&mut client)["topicConfigTable"]["%RETRY%g4"];
+    assert_eq!(retry["writeQueueNums"], 4, "{retry}");
+    assert_eq!(retry["readQueueNums"], 4, "{retry}");
 }
