@@ -14,3 +14,5 @@ echo "== crate layering"
 bash scripts/check-layering.sh
 echo "== cargo test"
 cargo test --workspace --all-targets
+echo "== interop: official Java 4.9/5.x clients, mqadmin and the Go client against Thrust"
+bash scripts/interop.sh

@@ -1,0 +1,187 @@
+package thrust.interop;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import org.apache.rocketmq.client.producer.DefaultMQProducer;
+import org.apache.rocketmq.client.producer.SendStatus;
+import org.apache.rocketmq.common.message.Message;
+import org.apache.rocketmq.common.message.MessageExt;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Scenarios 3, 4, 5 and 7 (consumer part): sharing, broadcast, orderly, resume. */
+@ExtendWith(ResultLine.class)
+@Timeout(value = 240, unit = TimeUnit.SECONDS)
+class ConsumeModesTest {
+    /** Sends `n` messages "prefix-i" (tag TagA) to topic; the topic gets `queues` queues. */
+    static Set<String> send(String topic, String prefix, int n, int queues) throws Exception {
+        DefaultMQProducer producer = Thrust.startedProducer(Thrust.unique("PG"));
+        producer.setDefaultTopicQueueNums(queues);
+        Set<String> bodies = new TreeSet<>();
+        try {
+            for (int i = 0; i < n; i++) {
+                String body = prefix + "-" + i;
+                Message m = new Message(topic, "TagA", body.getBytes(StandardCharsets.UTF_8));
+                assertEquals(SendStatus.SEND_OK, producer.send(m).getSendStatus());
+                bodies.add(body);
+            }
+        } finally {
+            producer.shutdown();
+        }
+        return bodies;
+    }
+
+    /** Queues of the scenario's topic (not %RETRY%group) this consumer pulls from. */
+    private static int ownedQueues(Collector c) {
+        return (int) c.consumer.getDefaultMQPushConsumerImpl().getRebalanceImpl().getProcessQueueTable()
+                .keySet().stream().filter(q -> q.getTopic().equals(c.topic)).count();
+    }
+
+    /** Per consumer: queues it owns and the group members the broker told it of. */
+    private static String describe(List<Collector> cs, String topic, String group) {
+        StringBuilder sb = new StringBuilder();
+        for (Collector c : cs) {
+            List<String> ids = c.consumer.getDefaultMQPushConsumerImpl().getmQClientFactory()
+                    .findConsumerIdList(topic, group);
+            sb.append("[owns ").append(ownedQueues(c)).append(" queues, sees ")
+                    .append(ids == null ? "null" : ids.size()).append(" members] ");
+        }
+        return sb.toString();
+    }
+
+    private static Set<String> missing(Set<String> want, Set<String> got) {
+        Set<String> m = new TreeSet<>(want);
+        m.removeAll(got);
+        return m;
+    }
+
+    private static Set<String> union(List<Collector> cs) {
+        Set<String> all = new TreeSet<>();
+        cs.forEach(c -> all.addAll(c.bodies()));
+        return all;
+    }
+
+    private static int total(List<Collector> cs) {
+        return cs.stream().mapToInt(c -> c.received.size()).sum();
+    }
+
+    @Test
+    void three_consumers_share_then_one_leaves() throws Exception {
+        String topic = Thrust.unique("T_share");
+        String group = Thrust.unique("CG_share");
+        Set<String> want = send(topic, "a", 8, 8);
+        List<Collector> cs = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                cs.add(Collector.concurrently(group, topic, "*", "CLUSTERING"));
+            }
+            assertTrue(Thrust.waitFor(Thrust.SCENARIO_WAIT_MS, () -> cs.stream().allMatch(c -> ownedQueues(c) > 0)
+                    && cs.stream().mapToInt(ConsumeModesTest::ownedQueues).sum() == 8),
+                    () -> "8 queues spread over 3 consumers: " + describe(cs, topic, group));
+            want.addAll(send(topic, "b", 40, 8));
+            assertTrue(Thrust.waitFor(Thrust.SCENARIO_WAIT_MS, () -> total(cs) >= want.size()),
+                    () -> "received " + total(cs) + " of " + want.size() + ", missing "
+                            + missing(want, union(cs)) + "; " + describe(cs, topic, group));
+            Thread.sleep(1_000);
+            assertEquals(want, union(cs));
+            assertEquals(want.size(), total(cs), "each message consumed once");
+
+            Collector leaving = cs.remove(2);
+            leaving.close();
+            assertTrue(Thrust.waitFor(Thrust.SCENARIO_WAIT_MS,
+                    () -> cs.stream().mapToInt(ConsumeModesTest::ownedQueues).sum() == 8),
+                    () -> "the two remaining consumers take over all 8 queues: " + describe(cs, topic, group));
+            Set<String> later = send(topic, "c", 40, 8);
+            assertTrue(Thrust.waitFor(Thrust.SCENARIO_WAIT_MS, () -> union(cs).containsAll(later)),
+                    "messages after the leave are all consumed");
+        } finally {
+            cs.forEach(Collector::close);
+        }
+    }
+
+    @Test
+    void broadcast_every_consumer_gets_every_message() throws Exception {
+        String topic = Thrust.unique("T_bcast");
+        String group = Thrust.unique("CG_bcast");
+        Set<String> want = send(topic, "m", 20, 4);
+        List<Collector> cs = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                cs.add(Collector.concurrently(group, topic, "*", "BROADCASTING"));
+            }
+            for (Collector c : cs) {
+                c.await(want.size());
+                assertEquals(want, c.bodies());
+                assertEquals(want.size(), c.received.size(), "no duplicates");
+            }
+        } finally {
+            cs.forEach(Collector::close);
+        }
+    }
+
+    @Test
+    void orderly_keeps_per_key_order() throws Exception {
+        String topic = Thrust.unique("T_orderly");
+        int keys = 12;
+        int perKey = 20;
+        DefaultMQProducer producer = Thrust.startedProducer(Thrust.unique("PG"));
+        producer.setDefaultTopicQueueNums(8);
+        try {
+            assertEquals(SendStatus.SEND_OK, producer.send(new Message(topic, "TagX",
+                    "create".getBytes(StandardCharsets.UTF_8))).getSendStatus());
+            for (int i = 0; i < perKey; i++) {
+                for (int k = 0; k < keys; k++) {
+                    Message m = new Message(topic, "TagA", "order-" + k,
+                            ("k" + k + ":" + i).getBytes(StandardCharsets.UTF_8));
+                    assertEquals(SendStatus.SEND_OK, producer.send(m,
+                            (mqs, msg, arg) -> mqs.get((Integer) arg % mqs.size()), k).getSendStatus());
+                }
+            }
+        } finally {
+            producer.shutdown();
+        }
+        try (Collector c = Collector.orderly(Thrust.unique("CG_orderly"), topic, "TagA")) {
+            c.await(keys * perKey);
+            Map<String, List<Integer>> seq = new HashMap<>();
+            for (MessageExt m : c.received) {
+                String[] kv = new String(m.getBody(), StandardCharsets.UTF_8).split(":");
+                seq.computeIfAbsent(kv[0], x -> new ArrayList<>()).add(Integer.parseInt(kv[1]));
+            }
+            assertEquals(keys, seq.size(), "keys seen");
+            List<Integer> inOrder = new ArrayList<>();
+            for (int i = 0; i < perKey; i++) {
+                inOrder.add(i);
+            }
+            for (Map.Entry<String, List<Integer>> e : seq.entrySet()) {
+                assertEquals(inOrder, e.getValue(), "order of " + e.getKey());
+            }
+        }
+    }
+
+    @Test
+    void resume_from_committed_offset() throws Exception {
+        String topic = Thrust.unique("T_resume");
+        String group = Thrust.unique("CG_resume");
+        Set<String> first = send(topic, "first", 15, 4);
+        try (Collector c = Collector.concurrently(group, topic, "*", "CLUSTERING")) {
+            c.await(first.size());
+            assertEquals(first, c.bodies());
+        } // shutdown persists the consumed offsets to the broker
+        Set<String> second = send(topic, "second", 15, 4);
+        try (Collector c = Collector.concurrently(group, topic, "*", "CLUSTERING")) {
+            c.await(second.size());
+            assertEquals(second, c.bodies(), "continues from the committed offset");
+            assertEquals(second.size(), c.received.size(), "no duplicates");
+        }
+    }
+}
