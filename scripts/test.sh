@@ -14,5 +14,3 @@ echo "== crate layering"
 bash scripts/check-layering.sh
 echo "== cargo test"
 cargo test --workspace --all-targets
-echo "== interop: official Java 4.9/5.x clients, mqadmin and the Go client against Thrust"
-bash scripts/interop.sh

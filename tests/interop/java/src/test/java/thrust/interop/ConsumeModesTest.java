@@ -71,6 +71,13 @@ class ConsumeModesTest {
         return all;
     }
 
+    /** How many deliveries, over all consumers, carried one of `bodies`. */
+    private static long deliveries(List<Collector> cs, Set<String> bodies) {
+        return cs.stream().flatMap(c -> c.received.stream())
+                .filter(m -> bodies.contains(new String(m.getBody(), StandardCharsets.UTF_8)))
+                .count();
+    }
+
     private static int total(List<Collector> cs) {
         return cs.stream().mapToInt(c -> c.received.size()).sum();
     }
@@ -79,22 +86,32 @@ class ConsumeModesTest {
     void three_consumers_share_then_one_leaves() throws Exception {
         String topic = Thrust.unique("T_share");
         String group = Thrust.unique("CG_share");
+        // A lone consumer drains a first batch; two more join. While queues move
+        // between members of a group RocketMQ is at-least-once (a queue taken
+        // over before its previous owner's offset commit arrives is re-read;
+        // Apache brokers do the same), so "each message once" is checked on the
+        // batch sent after the three consumers have settled on their queues.
         Set<String> want = send(topic, "a", 8, 8);
         List<Collector> cs = new ArrayList<>();
         try {
-            for (int i = 0; i < 3; i++) {
+            cs.add(Collector.concurrently(group, topic, "*", "CLUSTERING"));
+            assertTrue(Thrust.waitFor(Thrust.SCENARIO_WAIT_MS, () -> total(cs) >= want.size()),
+                    () -> "first consumer drains the first batch: " + describe(cs, topic, group));
+            for (int i = 0; i < 2; i++) {
                 cs.add(Collector.concurrently(group, topic, "*", "CLUSTERING"));
             }
             assertTrue(Thrust.waitFor(Thrust.SCENARIO_WAIT_MS, () -> cs.stream().allMatch(c -> ownedQueues(c) > 0)
                     && cs.stream().mapToInt(ConsumeModesTest::ownedQueues).sum() == 8),
                     () -> "8 queues spread over 3 consumers: " + describe(cs, topic, group));
-            want.addAll(send(topic, "b", 40, 8));
-            assertTrue(Thrust.waitFor(Thrust.SCENARIO_WAIT_MS, () -> total(cs) >= want.size()),
+            Set<String> settled = send(topic, "b", 40, 8);
+            want.addAll(settled);
+            assertTrue(Thrust.waitFor(Thrust.SCENARIO_WAIT_MS, () -> union(cs).containsAll(want)),
                     () -> "received " + total(cs) + " of " + want.size() + ", missing "
                             + missing(want, union(cs)) + "; " + describe(cs, topic, group));
             Thread.sleep(1_000);
             assertEquals(want, union(cs));
-            assertEquals(want.size(), total(cs), "each message consumed once");
+            assertEquals(settled.size(), deliveries(cs, settled),
+                    "each message sent to the settled group consumed once");
 
             Collector leaving = cs.remove(2);
             leaving.close();
