@@ -143,12 +143,20 @@ fn statvfs_usage(path: &Path) -> io::Result<DiskUsage> {
     }
     // SAFETY: statvfs returned 0, so it filled `stat`.
     let stat = unsafe { stat.assume_init() };
+    // As df's Use%: used = blocks - free, measured against what is used plus
+    // what this process may still allocate (f_bavail). Blocks reserved for
+    // root or held back by the host are in neither, so a filesystem whose
+    // reserve is large is not reported as nearly full (a plain
+    // 1 - bavail/blocks said 90% on a disk that df shows 73% used).
     let fragment = stat.f_frsize;
-    let total_bytes = stat.f_blocks.saturating_mul(fragment);
-    let free_bytes = stat.f_bavail.saturating_mul(fragment);
+    let used_bytes = stat
+        .f_blocks
+        .saturating_sub(stat.f_bfree)
+        .saturating_mul(fragment);
+    let available_bytes = stat.f_bavail.saturating_mul(fragment);
     Ok(DiskUsage {
-        total_bytes,
-        used_bytes: total_bytes.saturating_sub(free_bytes),
+        total_bytes: used_bytes.saturating_add(available_bytes),
+        used_bytes,
     })
 }
 
