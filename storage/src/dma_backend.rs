@@ -143,21 +143,25 @@ fn statvfs_usage(path: &Path) -> io::Result<DiskUsage> {
     }
     // SAFETY: statvfs returned 0, so it filled `stat`.
     let stat = unsafe { stat.assume_init() };
-    // As df's Use%: used = blocks - free, measured against what is used plus
-    // what this process may still allocate (f_bavail). Blocks reserved for
-    // root or held back by the host are in neither, so a filesystem whose
-    // reserve is large is not reported as nearly full (a plain
-    // 1 - bavail/blocks said 90% on a disk that df shows 73% used).
-    let fragment = stat.f_frsize;
-    let used_bytes = stat
-        .f_blocks
-        .saturating_sub(stat.f_bfree)
-        .saturating_mul(fragment);
-    let available_bytes = stat.f_bavail.saturating_mul(fragment);
-    Ok(DiskUsage {
+    Ok(usage_from_blocks(
+        stat.f_blocks,
+        stat.f_bfree,
+        stat.f_bavail,
+        stat.f_frsize,
+    ))
+}
+
+/// Disk usage as df's Use%: used = blocks - free, measured against what is
+/// used plus what this process may still allocate (available). Blocks
+/// reserved for root or held back by the host are in neither, so a
+/// filesystem with a large reserve is not reported as nearly full.
+fn usage_from_blocks(blocks: u64, free: u64, available: u64, fragment_bytes: u64) -> DiskUsage {
+    let used_bytes = blocks.saturating_sub(free).saturating_mul(fragment_bytes);
+    let available_bytes = available.saturating_mul(fragment_bytes);
+    DiskUsage {
         total_bytes: used_bytes.saturating_add(available_bytes),
         used_bytes,
-    })
+    }
 }
 
 struct DmaBackendFile {
@@ -235,5 +239,23 @@ impl BackendFile for DmaBackendFile {
     fn discard(&self, position: u64, len: u64) -> IoFuture<()> {
         let file = Rc::clone(&self.file);
         Box::pin(async move { file.deallocate(position, len).await.map_err(to_io) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression: a host holding most free blocks back from `f_bavail`
+    /// (df: 252G size, 67G used, 25G available) read as 90% used and the
+    /// hard watermark refused every append; df says 73%.
+    #[test]
+    fn usage_ignores_blocks_held_back_from_every_user() {
+        let usage = usage_from_blocks(66_053_021, 48_508_728, 6_331_023, 4096);
+        assert_eq!(usage.used_percent(), 73);
+        let full = usage_from_blocks(1000, 100, 0, 4096);
+        assert_eq!(full.used_percent(), 100);
+        let empty = usage_from_blocks(1000, 1000, 1000, 4096);
+        assert_eq!(empty.used_percent(), 0);
     }
 }
