@@ -83,6 +83,10 @@ pub struct StoreConfig {
     /// ASYNC_FLUSH back-pressure: appends wait for a flush once this many
     /// bytes are not yet durable.
     pub dirty_bytes_max: u64,
+    /// `messageIndexEnable`: index records by their KEYS and UNIQ_KEY for
+    /// QUERY_MESSAGE. When false the append path does no key work, key
+    /// queries return nothing and the index files are deleted at open.
+    pub message_index_enable: bool,
     /// How the consume-queue tags code is computed.
     pub tags_code_fn: TagsCodeFn,
     /// Store timestamps and retention ages use this clock.
@@ -122,6 +126,7 @@ impl StoreConfig {
             max_message_size_bytes: 4 << 20,
             write_chunk_bytes: 1 << 20,
             dirty_bytes_max: 64 << 20,
+            message_index_enable: true,
             tags_code_fn: Rc::new(default_tags_code),
             clock_ms: Rc::new(system_clock_ms),
         }

@@ -14,7 +14,8 @@
 //!
 //! Layout under `storePathRootDir`: `shard-<i>/commitlog/<20-digit start
 //! position>`, `shard-<i>/consumequeue/<topic>/<queueId>/<20-digit start
-//! byte>`, `shard-<i>/checkpoint`.
+//! byte>`, `shard-<i>/index/<20-digit segment start>.{keys,idx}` (the key
+//! index of QUERY_MESSAGE, [`key_index`]), `shard-<i>/checkpoint`.
 //!
 //! Reads return `bytes::Bytes`: slices of the write chunks (recent data) or
 //! of our own 4 KiB-aligned read buffers, both `Send` so that a pull reply
@@ -31,6 +32,12 @@ pub mod consume_queue;
 pub mod dma_backend;
 pub mod error;
 mod flush_signal;
+pub mod key_index;
+mod key_index_bloom;
+mod key_index_file;
+mod key_index_flush;
+mod key_index_recovery;
+mod key_query;
 pub mod physical_offset;
 mod queue_flush;
 pub mod read;
@@ -46,6 +53,8 @@ pub use backend::{Backend, BackendFile, DiskUsage};
 pub use config::{FlushDiskType, StoreConfig, TagsCodeFn};
 pub use dma_backend::DmaBackend;
 pub use error::{StorageError, StorageResult};
+pub use key_index::{KeyIndexStats, KeyQuery, KeyQueryResult};
+pub use key_query::{QUERY_READ_BLOCKS_MAX, QUERY_RECORD_READS_MAX};
 pub use physical_offset::{position_of, shard_of, PhysicalOffset, ShardId};
 pub use read::{BoundaryType, GetMessageResult, GetMessageStatus};
 pub use retention::RetentionOutcome;

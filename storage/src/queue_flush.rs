@@ -1,9 +1,13 @@
 //! Writing consume queues to their files and then the checkpoint.
 //!
 //! Order: snapshot (checkpoint position P = durable commit log position,
-//! each queue's entry count below P, the entry blocks to write), write and
-//! fsync the queue files, then replace the checkpoint. A failure marks the
-//! store failed, as a commit log flush failure does.
+//! each queue's entry count below P, the entry blocks to write, the key
+//! index blocks to write and the key index units to seal), write and fsync
+//! the queue files and `.keys` files, seal key index units
+//! (`key_index_flush.rs`), then replace the checkpoint. So every consume
+//! queue and key index entry of a record below P is on disk before a
+//! checkpoint says P. A failure marks the store failed, as a commit log
+//! flush failure does.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -15,6 +19,7 @@ use crate::checkpoint::Checkpoint;
 use crate::config::BLOCK_BYTES;
 use crate::consume_queue::{queue_file_path, QueueKey, CQ_ENTRY_BYTES};
 use crate::error::{StorageError, StorageResult};
+use crate::key_index_flush::{plan_key_flush, KeyFlushPlan};
 use crate::physical_offset::PhysicalOffset;
 use crate::store::Store;
 
@@ -37,12 +42,17 @@ impl Store {
                 return Ok(());
             }
             state.queue_flushing = true;
-            self.snapshot_queues(&state)
+            let (checkpoint, queue_writes) = self.snapshot_queues(&state);
+            let key_plan = plan_key_flush(&state.key_index, checkpoint.queue_position);
+            (checkpoint, queue_writes, key_plan)
         };
-        let (checkpoint, queue_writes) = snapshot;
+        let (checkpoint, queue_writes, mut key_plan) = snapshot;
         let outcome = self
-            .write_queues_and_checkpoint(&checkpoint, &queue_writes)
+            .write_queues_and_checkpoint(&checkpoint, &queue_writes, &mut key_plan)
             .await;
+        if outcome.is_ok() {
+            self.complete_key_writes(&key_plan);
+        }
         let mut state = self.inner.state.borrow_mut();
         state.queue_flushing = false;
         match &outcome {
@@ -99,6 +109,7 @@ impl Store {
         &self,
         checkpoint: &Checkpoint,
         queue_writes: &[QueueWrites],
+        key_plan: &mut KeyFlushPlan,
     ) -> StorageResult<()> {
         let mut opened: Vec<Rc<dyn BackendFile>> = Vec::new();
         for queue_write in queue_writes {
@@ -117,10 +128,16 @@ impl Store {
                 .map_err(|error| StorageError::io("write", &dir, error))?;
             opened.extend(files.into_values());
         }
-        let syncs = opened.iter().map(|file| file.sync()).collect();
+        let key_files = self.write_key_files(key_plan).await?;
+        let syncs = opened
+            .iter()
+            .chain(&key_files)
+            .map(|file| file.sync())
+            .collect();
         join_all(syncs)
             .await
             .map_err(|error| StorageError::io("fdatasync", "consumequeue", error))?;
+        self.seal_key_units(key_plan).await?;
         self.write_checkpoint(checkpoint).await
     }
 

@@ -325,39 +325,57 @@ impl Store {
     /// # Errors
     /// I/O errors.
     pub async fn get_record(&self, physical_offset: i64) -> StorageResult<Option<Bytes>> {
-        let Some(offset) = PhysicalOffset::from_raw(physical_offset) else {
+        let Some((position, _)) = self.readable_span(physical_offset, 8) else {
             return Ok(None);
         };
-        if shard_of(offset.0) != self.inner.config.shard_id {
-            return Ok(None);
-        }
-        let position = offset.position();
-        let (min, end, segment_bytes) = {
-            let state = self.inner.state.borrow();
-            (
-                state.log.min_position,
-                state.log.append_position,
-                state.log.segment_bytes,
-            )
-        };
-        let segment_end = position - position % segment_bytes + segment_bytes;
-        if position < min || position + 8 > end.min(segment_end) {
-            return Ok(None);
-        }
         let head = self.read_log(position, 8).await?;
         let size = i32::from_be_bytes([head[0], head[1], head[2], head[3]]);
+        self.record_at(physical_offset, size).await
+    }
+
+    /// The record of `size` bytes at a global physical offset, read at once
+    /// (the size comes from an index entry or the record's head); `None` if
+    /// no such record is there, or no longer is.
+    ///
+    /// # Errors
+    /// I/O errors.
+    pub(crate) async fn record_at(
+        &self,
+        physical_offset: i64,
+        size: i32,
+    ) -> StorageResult<Option<Bytes>> {
         let Ok(size) = u64::try_from(size) else {
             return Ok(None);
         };
         let fits = size <= self.inner.config.max_message_size_bytes as u64;
-        if size < 8 || !fits || position + size > end.min(segment_end) {
+        if size < 8 || !fits {
             return Ok(None);
         }
+        let Some((position, _)) = self.readable_span(physical_offset, size) else {
+            return Ok(None);
+        };
         let record = self.read_log(position, size).await?;
         let valid = RecordView::parse(&record).map(|view| {
             view.physical_offset() == physical_offset && view.total_size() == record.len()
         });
         Ok(valid.unwrap_or(false).then_some(record))
+    }
+
+    /// The position of `physical_offset` in this shard's log and the end of
+    /// what is readable there (log end or segment end), if `len` bytes from
+    /// it are readable.
+    fn readable_span(&self, physical_offset: i64, len: u64) -> Option<(u64, u64)> {
+        let offset = PhysicalOffset::from_raw(physical_offset)?;
+        if shard_of(offset.0) != self.inner.config.shard_id {
+            return None;
+        }
+        let position = offset.position();
+        let state = self.inner.state.borrow();
+        let log = &state.log;
+        let segment_end = log.segment_start(position) + log.segment_bytes;
+        let limit = log.append_position.min(segment_end);
+        let readable = position >= log.min_position && position.checked_add(len)? <= limit;
+        readable.then_some((position, limit))
     }
 
     /// Store timestamp of the record at `offset` of a queue.

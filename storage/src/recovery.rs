@@ -2,8 +2,10 @@
 //! the trusted part of each consume queue, scan the commit log from the
 //! checkpoint validating every record (magic, size bounds, BODYCRC, its own
 //! PHYSICALOFFSET), cut the torn tail (zeros or garbage) and rebuild the
-//! consume queues past the checkpoint. Reopening is idempotent: a second
-//! recovery over the result finds the same end and the same queues.
+//! consume queues past the checkpoint. The key index is opened around the
+//! scan (`key_index_recovery.rs`): the scan adds key entries for the records
+//! it accepts. Reopening is idempotent: a second recovery over the result
+//! finds the same end, the same queues and the same key index.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -20,6 +22,8 @@ use crate::commit_log::{segment_path, CommitLog};
 use crate::config::{StoreConfig, BLOCK_BYTES, BLOCK_BYTES_U64};
 use crate::consume_queue::{queue_dir, queue_file_path, CqEntry, QueueKey, CQ_ENTRY_BYTES};
 use crate::error::{StorageError, StorageResult};
+use crate::key_index::KeyIndex;
+use crate::key_index_recovery::{finish_key_index, open_key_index, reopen_tail_unit};
 use crate::physical_offset::PhysicalOffset;
 use crate::store::{queue_entry, Queues};
 
@@ -29,6 +33,7 @@ const SCAN_READ_BYTES: usize = 1 << 20;
 pub(crate) struct Recovered {
     pub log: CommitLog,
     pub queues: Queues,
+    pub key_index: KeyIndex,
 }
 
 /// `<root>/shard-<id>`.
@@ -70,29 +75,19 @@ pub(crate) async fn recover(
     let mut queues = Queues::new();
     if let Some(checkpoint) = &checkpoint {
         let min_physical = PhysicalOffset::new(config.shard_id, min_position).0;
-        for (key, trusted) in &checkpoint.queues {
-            load_queue(
-                config,
-                backend,
-                &queue_root,
-                key,
-                *trusted,
-                min_physical,
-                &mut queues,
-            )
-            .await?;
-        }
+        load_queues(
+            config,
+            backend,
+            &queue_root,
+            checkpoint,
+            min_physical,
+            &mut queues,
+        )
+        .await?;
     }
-    let mut files = BTreeMap::new();
-    for start in &segments {
-        let path = segment_path(&log_dir, *start);
-        let file = backend
-            .open(&path, false)
-            .await
-            .map_err(io_error("open segment", &path))?;
-        files.insert(*start, file);
-    }
-    let end = scan(config, &files, scan_start, &mut queues).await?;
+    let mut files = open_segments(backend, &log_dir, &segments).await?;
+    let from = (shard.as_path(), segments.as_slice(), scan_start);
+    let (end, mut key_index) = scan_log(config, backend, from, &files, &mut queues).await?;
     if let Some(checkpoint) = &checkpoint {
         if end < checkpoint.durable_position {
             log::error!(
@@ -126,11 +121,79 @@ pub(crate) async fn recover(
         &tail_block,
     );
     log.segment_files = files;
+    finish_key_index(backend, &mut key_index, end).await?;
     log::info!(
         "shard {} recovered: log [{min_position}, {end})",
         config.shard_id.0
     );
-    Ok(Recovered { log, queues })
+    Ok(Recovered {
+        log,
+        queues,
+        key_index,
+    })
+}
+
+async fn open_segments(
+    backend: &Rc<dyn Backend>,
+    log_dir: &Path,
+    segments: &[u64],
+) -> StorageResult<BTreeMap<u64, Rc<dyn BackendFile>>> {
+    let mut files = BTreeMap::new();
+    for start in segments {
+        let path = segment_path(log_dir, *start);
+        let file = backend
+            .open(&path, false)
+            .await
+            .map_err(io_error("open segment", &path))?;
+        files.insert(*start, file);
+    }
+    Ok(files)
+}
+
+async fn load_queues(
+    config: &StoreConfig,
+    backend: &Rc<dyn Backend>,
+    queue_root: &Path,
+    checkpoint: &Checkpoint,
+    min_physical: i64,
+    queues: &mut Queues,
+) -> StorageResult<()> {
+    for (key, trusted) in &checkpoint.queues {
+        load_queue(
+            config,
+            backend,
+            queue_root,
+            key,
+            *trusted,
+            min_physical,
+            queues,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Opens the key index, scans the log from the scan start (rebuilding
+/// consume queues and key index units) and returns the log end with the
+/// key index. `from` is (shard dir, segment starts, scan start).
+async fn scan_log(
+    config: &StoreConfig,
+    backend: &Rc<dyn Backend>,
+    from: (&Path, &[u64], u64),
+    files: &BTreeMap<u64, Rc<dyn BackendFile>>,
+    queues: &mut Queues,
+) -> StorageResult<(u64, KeyIndex)> {
+    let (shard, segments, scan_start) = from;
+    let keys = open_key_index(config, backend, shard, segments, scan_start).await?;
+    let mut key_index = keys.index;
+    for (from, to) in keys.rescans {
+        scan_keys_only(config, files, from, to, &mut key_index).await?;
+    }
+    let end = scan(config, files, scan_start, queues, &mut key_index).await?;
+    if let Some((from, to)) = reopen_tail_unit(backend, &mut key_index, end).await? {
+        scan_keys_only(config, files, from, to, &mut key_index).await?;
+    }
+    Ok((end, key_index))
 }
 
 async fn list_segments(
@@ -268,6 +331,15 @@ struct SegmentScanner {
 }
 
 impl SegmentScanner {
+    fn new(file: &Rc<dyn BackendFile>, segment_start: u64) -> SegmentScanner {
+        SegmentScanner {
+            file: Rc::clone(file),
+            segment_start,
+            window_start: segment_start,
+            window: Vec::new(),
+        }
+    }
+
     /// The bytes `[position, position + len)` (log positions), or `None`
     /// past the end of the file.
     async fn get(&mut self, position: u64, len: usize) -> StorageResult<Option<&[u8]>> {
@@ -285,47 +357,103 @@ impl SegmentScanner {
     }
 }
 
-/// Scans from `start` and returns the end of the last valid record.
+/// Scans from `start` and returns the end of the last valid record,
+/// rebuilding consume queues and key index units on the way.
 async fn scan(
     config: &StoreConfig,
     files: &BTreeMap<u64, Rc<dyn BackendFile>>,
     start: u64,
     queues: &mut Queues,
+    keys: &mut KeyIndex,
 ) -> StorageResult<u64> {
     let segment_bytes = config.maped_file_size_commit_log;
     let mut position = start;
+    let mut visit = |view: &RecordView<'_>, segment_start: u64, physical: i64| {
+        let entry = CqEntry {
+            physical_offset: physical,
+            size: view.total_size() as i32,
+            tags_code: (config.tags_code_fn)(view),
+        };
+        dispatch(
+            queues,
+            view.topic(),
+            view.queue_id(),
+            view.queue_offset(),
+            entry,
+        );
+        if keys.enabled {
+            keys.index_record(segment_start, view, physical);
+        }
+    };
     loop {
         let segment_start = position - position % segment_bytes;
         let Some(file) = files.get(&segment_start) else {
             return Ok(position);
         };
-        let mut scanner = SegmentScanner {
-            file: Rc::clone(file),
-            segment_start,
-            window_start: segment_start,
-            window: Vec::new(),
-        };
+        let mut scanner = SegmentScanner::new(file, segment_start);
         let segment_end = segment_start + segment_bytes;
-        match scan_segment(config, &mut scanner, position, segment_end, queues).await? {
-            SegmentEnd::Filled => position = segment_end,
+        let range = (position, segment_end);
+        match scan_segment(config, &mut scanner, range, segment_end, &mut visit).await? {
+            SegmentEnd::Filled | SegmentEnd::Reached => position = segment_end,
             SegmentEnd::Torn(end) => return Ok(end),
         }
     }
 }
 
+/// Adds the key entries of the records in `[from, to)` (one segment, below
+/// the checkpoint) to the key index, touching nothing else.
+async fn scan_keys_only(
+    config: &StoreConfig,
+    files: &BTreeMap<u64, Rc<dyn BackendFile>>,
+    from: u64,
+    to: u64,
+    keys: &mut KeyIndex,
+) -> StorageResult<()> {
+    let segment_bytes = config.maped_file_size_commit_log;
+    let segment_start = from - from % segment_bytes;
+    assert!(
+        to <= segment_start + segment_bytes,
+        "key scan crosses a segment"
+    );
+    let Some(file) = files.get(&segment_start) else {
+        return Ok(());
+    };
+    let mut scanner = SegmentScanner::new(file, segment_start);
+    let mut visit = |view: &RecordView<'_>, segment_start: u64, physical: i64| {
+        keys.index_record(segment_start, view, physical);
+    };
+    let segment_end = segment_start + segment_bytes;
+    let ended = scan_segment(config, &mut scanner, (from, to), segment_end, &mut visit).await?;
+    if let SegmentEnd::Torn(at) = ended {
+        log::error!("commit log below the checkpoint is damaged at {at}: keys after it are lost");
+    }
+    Ok(())
+}
+
 enum SegmentEnd {
+    /// The segment ends with a blank filler or too little room.
     Filled,
+    /// The scan reached the end of its range.
+    Reached,
     Torn(u64),
 }
 
+/// Validates records from `range.0` until `range.1` or the end of the
+/// segment, calling `visit(view, segment start, physical offset)` for each.
 async fn scan_segment(
     config: &StoreConfig,
     scanner: &mut SegmentScanner,
-    mut position: u64,
+    range: (u64, u64),
     segment_end: u64,
-    queues: &mut Queues,
+    visit: &mut dyn FnMut(&RecordView<'_>, u64, i64),
 ) -> StorageResult<SegmentEnd> {
+    let (mut position, stop_at) = range;
+    assert!(stop_at <= segment_end, "scan range past the segment");
+    let segment_start = scanner.segment_start;
     loop {
+        if position >= stop_at && stop_at < segment_end {
+            return Ok(SegmentEnd::Reached);
+        }
         if segment_end - position < BLANK_HEADER_SIZE as u64 {
             return Ok(SegmentEnd::Filled);
         }
@@ -350,27 +478,16 @@ async fn scan_segment(
             return Ok(SegmentEnd::Torn(position));
         };
         let physical = PhysicalOffset::new(config.shard_id, position).0;
-        let Some((view_topic, queue_id, queue_offset, tags_code)) =
-            validate_record(config, bytes, physical)
-        else {
+        let Some(view) = validate_record(bytes, physical) else {
             return Ok(SegmentEnd::Torn(position));
         };
-        let entry = CqEntry {
-            physical_offset: physical,
-            size: size as i32,
-            tags_code,
-        };
-        dispatch(queues, &view_topic, queue_id, queue_offset, entry);
+        visit(&view, segment_start, physical);
         position += size as u64;
     }
 }
 
 /// Parses and checks a record found at `physical`; `None` if invalid.
-fn validate_record(
-    config: &StoreConfig,
-    bytes: &[u8],
-    physical: i64,
-) -> Option<(String, i32, i64, i64)> {
+fn validate_record(bytes: &[u8], physical: i64) -> Option<RecordView<'_>> {
     let view = RecordView::parse(bytes).ok()?;
     view.verify_body_crc().ok()?;
     if view.physical_offset() != physical || view.total_size() != bytes.len() {
@@ -379,13 +496,7 @@ fn validate_record(
     if view.queue_offset() < 0 {
         return None;
     }
-    let tags_code = (config.tags_code_fn)(&view);
-    Some((
-        view.topic().to_string(),
-        view.queue_id(),
-        view.queue_offset(),
-        tags_code,
-    ))
+    Some(view)
 }
 
 fn dispatch(queues: &mut Queues, topic: &str, queue_id: i32, queue_offset: i64, entry: CqEntry) {

@@ -1,11 +1,13 @@
 //! Retention: whole commit log segments older than `fileReservedTime` go at
 //! a `deleteWhen` hour, or sooner, oldest first and expired or not, while
 //! disk use is at or above `diskMaxUsedSpaceRatio`. Consume queues follow
-//! (their minimum offsets move, their files wholly below go). The active
-//! segment and segments holding non-durable data are never deleted.
+//! (their minimum offsets move, their files wholly below go), and so does
+//! the key index (the units of deleted segments and their files go). The
+//! active segment and segments holding non-durable data are never deleted.
 
 use crate::consume_queue::queue_file_path;
 use crate::error::{StorageError, StorageResult};
+use crate::key_index_file::remove_if_present;
 use crate::physical_offset::PhysicalOffset;
 use crate::store::Store;
 
@@ -91,15 +93,18 @@ impl Store {
         })
     }
 
-    /// Deletes every segment below `new_min` and the queue data over them.
+    /// Deletes every segment below `new_min` and the queue and key index
+    /// data over them.
     async fn delete_below(&self, new_min: u64) -> StorageResult<usize> {
         let config = &self.inner.config;
         let entries_per_file = config.consume_queue_entries_per_file as i64;
         let min_physical = PhysicalOffset::new(config.shard_id, new_min).0;
-        let (old_min, log_dir, queue_files) = {
+        let (old_min, log_dir, queue_files, key_files, key_dir) = {
             let mut state = self.inner.state.borrow_mut();
             let old_min = state.log.min_position;
             state.log.drop_below(new_min);
+            let key_files = state.key_index.drop_below(new_min);
+            let key_dir = state.key_index.dir.clone();
             let mut queue_files = Vec::new();
             for queues in state.queues.values_mut() {
                 for queue in queues.values_mut() {
@@ -114,7 +119,8 @@ impl Store {
                     }
                 }
             }
-            (old_min, state.log.dir.clone(), queue_files)
+            let log_dir = state.log.dir.clone();
+            (old_min, log_dir, queue_files, key_files, key_dir)
         };
         let backend = &self.inner.backend;
         let segment_bytes = config.maped_file_size_commit_log;
@@ -136,6 +142,15 @@ impl Store {
                     return Err(StorageError::io("remove queue file", path.display(), error));
                 }
             }
+        }
+        for path in &key_files {
+            remove_if_present(backend, path).await?;
+        }
+        if !key_files.is_empty() {
+            backend
+                .sync_dir(&key_dir)
+                .await
+                .map_err(|error| StorageError::io("sync dir", key_dir.display(), error))?;
         }
         Ok(deleted)
     }

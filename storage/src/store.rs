@@ -20,6 +20,7 @@ use crate::config::{FlushDiskType, StoreConfig};
 use crate::consume_queue::{ConsumeQueue, CqEntry, QueueKey};
 use crate::error::{StorageError, StorageResult};
 use crate::flush_signal::FlushSignal;
+use crate::key_index::KeyIndex;
 use crate::physical_offset::PhysicalOffset;
 
 /// Writes a flush keeps in flight at once.
@@ -48,6 +49,7 @@ pub(crate) type Queues = HashMap<Rc<str>, BTreeMap<i32, ConsumeQueue>>;
 pub(crate) struct StoreState {
     pub log: CommitLog,
     pub queues: Queues,
+    pub key_index: KeyIndex,
     pub failure: Option<(&'static str, String)>,
     pub flushing: bool,
     pub queue_flushing: bool,
@@ -97,6 +99,7 @@ impl Store {
         let state = StoreState {
             log: recovered.log,
             queues: recovered.queues,
+            key_index: recovered.key_index,
             failure: None,
             flushing: false,
             queue_flushing: false,
@@ -206,21 +209,23 @@ impl Store {
             let StoreState {
                 log,
                 queues,
+                key_index,
                 listener,
                 ..
             } = &mut *state;
             let queue = queue_entry(queues, topic, queue_id);
             let first_queue_offset = queue.max_offset();
+            // No key work at all when the index is disabled.
+            let keys = config.message_index_enable.then_some(key_index);
+            let segment_bytes = log.segment_bytes;
             let position = log.append(records.len(), |target, position| {
-                fill_batch(
-                    target,
-                    records,
+                let batch = Batch {
                     position,
+                    segment_start: position - position % segment_bytes,
                     first_queue_offset,
                     now_ms,
-                    queue,
-                    config,
-                );
+                };
+                fill_batch(target, records, &batch, queue, keys, config);
                 Ok::<(), StorageError>(())
             })?;
             let result = AppendResult {
@@ -548,21 +553,35 @@ fn validate_batch(
     Ok(count)
 }
 
-/// Copies a validated batch into `target` (at log `position`), patching
-/// the append fields and indexing each record.
+/// Where a batch goes: its log position (inside one segment) and what the
+/// store stamps on it.
+struct Batch {
+    position: u64,
+    segment_start: u64,
+    first_queue_offset: i64,
+    now_ms: i64,
+}
+
+/// Copies a validated batch into `target` (at log `batch.position`),
+/// patching the append fields and indexing each record in its consume
+/// queue and, if enabled, in the key index.
 fn fill_batch(
     target: &mut [u8],
     records: &[u8],
-    position: u64,
-    first_queue_offset: i64,
-    now_ms: i64,
+    batch: &Batch,
     queue: &mut ConsumeQueue,
+    mut keys: Option<&mut KeyIndex>,
     config: &StoreConfig,
 ) {
     assert_eq!(target.len(), records.len(), "batch target size");
+    assert!(
+        batch.position >= batch.segment_start,
+        "batch before its segment"
+    );
     target.copy_from_slice(records);
+    let (position, now_ms) = (batch.position, batch.now_ms);
     let mut at = 0usize;
-    let mut queue_offset = first_queue_offset;
+    let mut queue_offset = batch.first_queue_offset;
     while at < target.len() {
         let size = read_total_size(&target[at..]);
         let record = &mut target[at..at + size];
@@ -577,6 +596,9 @@ fn fill_batch(
             Err(error) => panic!("validated record no longer parses: {error}"),
         };
         let tags_code = (config.tags_code_fn)(&view);
+        if let Some(keys) = keys.as_deref_mut() {
+            keys.index_record(batch.segment_start, &view, physical);
+        }
         let entry = CqEntry {
             physical_offset: physical,
             size: size as i32,

@@ -13,6 +13,29 @@ pub fn encode_test_record(topic: &str, queue_id: i32, body: &[u8], tags: Option<
         Some(tags) => format!("TAGS\u{1}{tags}\u{2}"),
         None => String::new(),
     };
+    encode_with_properties(topic, queue_id, body, &properties)
+}
+
+/// Encodes one V1 record for `topic:queue_id` with a `KEYS` property (space
+/// separated user keys) and an `UNIQ_KEY` property, each if given.
+pub fn encode_keyed_record(
+    topic: &str,
+    queue_id: i32,
+    body: &[u8],
+    keys: Option<&str>,
+    unique_key: Option<&str>,
+) -> Vec<u8> {
+    let mut properties = String::new();
+    if let Some(keys) = keys {
+        properties.push_str(&format!("KEYS\u{1}{keys}\u{2}"));
+    }
+    if let Some(unique_key) = unique_key {
+        properties.push_str(&format!("UNIQ_KEY\u{1}{unique_key}\u{2}"));
+    }
+    encode_with_properties(topic, queue_id, body, &properties)
+}
+
+fn encode_with_properties(topic: &str, queue_id: i32, body: &[u8], properties: &str) -> Vec<u8> {
     let host = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 10911);
     let input = RecordInput {
         topic,

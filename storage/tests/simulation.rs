@@ -10,7 +10,9 @@
 //!   crash;
 //! - no record appears partially: every record read equals the model's;
 //! - queue offsets stay contiguous from min to max;
-//! - nothing refused appears (every stored record is one the model knows).
+//! - nothing refused appears (every stored record is one the model knows);
+//! - the key index finds stored records by their UNIQ_KEY, during the run
+//!   and after every reopen (most records carry KEYS and UNIQ_KEY).
 //!
 //! Deterministic from a seed, printed on failure. Replay one seed with
 //! `THRUST_SIM_SEED=<seed> cargo test -p thrust-storage --test simulation`;
@@ -22,10 +24,12 @@ use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 
+use thrust_core::message::properties::find_property;
+use thrust_core::message::RecordView;
 use thrust_storage::sim_backend::{set_yield_once, SimBackend, SimFaults};
 use thrust_storage::sim_rng::SimRng;
-use thrust_storage::testkit::encode_test_record;
-use thrust_storage::{FlushDiskType, ShardId, StorageError, Store, StoreConfig};
+use thrust_storage::testkit::{encode_keyed_record, encode_test_record};
+use thrust_storage::{FlushDiskType, KeyQuery, ShardId, StorageError, Store, StoreConfig};
 
 const TOPICS: [&str; 3] = ["TopicA", "TopicB", "%RETRY%group"];
 const QUEUES_PER_TOPIC: i32 = 2;
@@ -33,6 +37,7 @@ const TAGS: [Option<&str>; 3] = [Some("TagA"), Some("TagB"), None];
 const SEEDS_DEFAULT: u64 = 4;
 const STEPS_DEFAULT: u64 = 1500;
 const REOPEN_ATTEMPTS_MAX: u32 = 50;
+const KEY_CHECKS_PER_REOPEN: u64 = 32;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Fate {
@@ -195,7 +200,12 @@ impl Sim {
                 let mut body = format!("id={};", self.next_id).into_bytes();
                 body.extend((0..filler).map(|index| (index as u64 ^ self.next_id) as u8));
                 let tags = TAGS[self.rng.below(TAGS.len() as u64) as usize];
-                encode_test_record(topic, queue_id, &body, tags)
+                if tags.is_some() && self.rng.chance(500) {
+                    return encode_test_record(topic, queue_id, &body, tags);
+                }
+                let keys = format!("id{} k{}", self.next_id, self.next_id % 16);
+                let unique = format!("u{}", self.next_id);
+                encode_keyed_record(topic, queue_id, &body, Some(&keys), Some(&unique))
             })
             .collect()
     }
@@ -373,6 +383,53 @@ impl Sim {
                 "seed {}: get_record",
                 self.seed
             );
+            self.check_key(&topic, &expected);
+        }
+    }
+
+    /// The key index finds `record` (a stored record of `topic`) by its
+    /// UNIQ_KEY, exactly once.
+    fn check_key(&self, topic: &str, record: &[u8]) {
+        let seed = self.seed;
+        let view = RecordView::parse(record).expect("model record parses");
+        let Some(unique) = find_property(view.properties_raw(), "UNIQ_KEY") else {
+            return;
+        };
+        let query = KeyQuery {
+            topic,
+            key: unique,
+            unique_key: true,
+            begin_ms: view.store_timestamp(),
+            end_ms: view.store_timestamp(),
+            max_count: 4,
+        };
+        let result = block_on(self.store().query_keys(&query))
+            .unwrap_or_else(|error| panic!("seed {seed}: key query {unique}: {error}"));
+        assert_eq!(
+            result.records.len(),
+            1,
+            "seed {seed}: key {unique} found once"
+        );
+        assert!(
+            result.records[0][..] == record[..],
+            "seed {seed}: key {unique} found another record"
+        );
+    }
+
+    /// Key lookups of up to `samples` random records of the model.
+    fn check_keys(&mut self, samples: u64) {
+        let all: Vec<((String, i32), i64)> = self
+            .model
+            .iter()
+            .flat_map(|(key, queue)| queue.keys().map(move |offset| (key.clone(), *offset)))
+            .collect();
+        if all.is_empty() {
+            return;
+        }
+        for _ in 0..samples {
+            let (key, offset) = &all[self.rng.below(all.len() as u64) as usize];
+            let bytes = &self.model[key][offset].bytes;
+            self.check_key(&key.0, bytes);
         }
     }
 
@@ -416,6 +473,7 @@ impl Sim {
             self.stats.durable_checked += queue.len() as u64;
             self.check_range(&topic, queue_id, min, max);
         }
+        self.check_keys(KEY_CHECKS_PER_REOPEN);
         self.mark_all_durable();
     }
 
