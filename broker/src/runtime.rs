@@ -62,13 +62,17 @@ pub fn listen_addrs(config: &BrokerConfig) -> Vec<SocketAddr> {
     ]
 }
 
+/// How long start-up waits for a listen port still held by a killed
+/// predecessor (see [`thrust_net::wait_port_free`]).
+const PORT_PATIENCE: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Runs the broker until SIGTERM/SIGINT.
 ///
 /// # Errors
 /// A port in use, an unreadable config or store, a shard that failed.
 pub fn run(config: BrokerConfig) -> Result<(), BrokerError> {
     for addr in listen_addrs(&config) {
-        thrust_net::ensure_port_free(addr)?;
+        thrust_net::wait_port_free(addr, PORT_PATIENCE)?;
     }
     let shutdown = ShutdownFlag::new();
     if let Err(err) = shutdown.install_signal_handlers() {

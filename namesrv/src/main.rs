@@ -26,7 +26,7 @@ use std::rc::Rc;
 
 use clap::Parser;
 use glommio::{LocalExecutorBuilder, Placement};
-use thrust_net::{ensure_port_free, Event, Server, ServerConfig, ShutdownFlag};
+use thrust_net::{wait_port_free, Event, Server, ServerConfig, ShutdownFlag};
 
 use crate::config::{Cli, NamesrvConfig};
 use crate::kv_config::KvConfig;
@@ -49,7 +49,9 @@ fn run(cli: &Cli) -> Result<(), String> {
     let config = NamesrvConfig::resolve(cli).map_err(|err| err.to_string())?;
     let kv = KvConfig::load(&config.kv_config_path).map_err(|err| err.to_string())?;
     let listen_addr = SocketAddr::new(config.listen_addr, config.listen_port);
-    ensure_port_free(listen_addr).map_err(|err| err.to_string())?;
+    // A killed predecessor's socket can outlive it briefly (io_uring).
+    wait_port_free(listen_addr, std::time::Duration::from_secs(10))
+        .map_err(|err| err.to_string())?;
     let shutdown = ShutdownFlag::new();
     shutdown
         .install_signal_handlers()

@@ -39,7 +39,7 @@ pub use connection::{ConnectionContext, ConnectionId, ConnectionLimits};
 pub use error::NetError;
 pub use event::Event;
 pub use handler::{RejectAll, RequestHandler};
-pub use port_check::ensure_port_free;
+pub use port_check::{ensure_port_free, wait_port_free};
 pub use response::Response;
 pub use server::{Server, ServerConfig};
 pub use shutdown::{ShutdownFlag, SHUTDOWN_POLL_INTERVAL_MS};

@@ -8,6 +8,7 @@
 
 use std::io;
 use std::net::{SocketAddr, TcpListener};
+use std::time::{Duration, Instant};
 
 use crate::NetError;
 
@@ -37,6 +38,35 @@ pub fn ensure_port_free(addr: SocketAddr) -> Result<SocketAddr, NetError> {
     Ok(bound)
 }
 
+/// [`ensure_port_free`], retried every 100 ms for up to `patience` while
+/// the port is in use.
+///
+/// A server killed with SIGKILL can keep its listening socket for a moment
+/// after its process is gone: sockets held by in-flight io_uring requests
+/// (glommio's pending accept) are released by the kernel's asynchronous
+/// ring teardown. A supervisor restarting a crashed broker at once would
+/// otherwise be refused; a live server on the port is still reported once
+/// `patience` has passed.
+///
+/// # Errors
+/// As [`ensure_port_free`], after `patience` for [`NetError::AddrInUse`].
+pub fn wait_port_free(addr: SocketAddr, patience: Duration) -> Result<SocketAddr, NetError> {
+    let deadline = Instant::now() + patience;
+    let mut warned = false;
+    loop {
+        match ensure_port_free(addr) {
+            Err(NetError::AddrInUse { .. }) if Instant::now() < deadline => {
+                if !warned {
+                    log::warn!("{addr} is in use; waiting up to {patience:?} for it to be freed");
+                    warned = true;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            result => return result,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -49,6 +79,27 @@ mod tests {
             ensure_port_free(addr),
             Err(NetError::AddrInUse { .. })
         ));
+    }
+
+    #[test]
+    fn port_held_past_patience_is_reported_in_use() {
+        let holder = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = holder.local_addr().unwrap();
+        let waited = wait_port_free(addr, Duration::from_millis(300));
+        assert!(matches!(waited, Err(NetError::AddrInUse { .. })));
+    }
+
+    #[test]
+    fn port_freed_while_waiting_is_taken() {
+        let holder = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = holder.local_addr().unwrap();
+        let release = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(200));
+            drop(holder);
+        });
+        let waited = wait_port_free(addr, Duration::from_secs(30));
+        release.join().unwrap();
+        assert_eq!(waited.unwrap(), addr);
     }
 
     #[test]
