@@ -90,6 +90,12 @@ pub struct BrokerConfig {
     pub placement: Placement,
     /// `messageDelayLevel`, validated by [`DelayLevels::parse`] when set.
     pub message_delay_level: String,
+    /// `messageIndexEnable`: index `KEYS` and `UNIQ_KEY` for QUERY_MESSAGE.
+    pub message_index_enable: bool,
+    /// `maxMsgsNumBatch`: most messages one QUERY_MESSAGE answers.
+    pub max_msgs_num_batch: u32,
+    /// `defaultQueryMaxNum`: the `maxNum` of unique-key queries.
+    pub default_query_max_num: u32,
 }
 
 /// Upper bound of `--shards`: more shards than this would only add channels.
@@ -149,6 +155,9 @@ impl Default for BrokerConfig {
             shards: default_shards(),
             placement: Placement::Unbound,
             message_delay_level: DEFAULT_MESSAGE_DELAY_LEVEL.to_string(),
+            message_index_enable: true,
+            max_msgs_num_batch: 64,
+            default_query_max_num: 32,
         }
     }
 }
@@ -283,6 +292,11 @@ impl BrokerConfig {
                     .map_err(|_| bad(o, key, value, "levels like 1s 5s 2m 1h"))?;
                 self.message_delay_level = value.trim().to_string();
             }
+            "messageIndexEnable" => self.message_index_enable = parse_bool(o, key, value)?,
+            "maxMsgsNumBatch" => self.max_msgs_num_batch = parse_range(o, key, value, 1, 65_536)?,
+            "defaultQueryMaxNum" => {
+                self.default_query_max_num = parse_range(o, key, value, 1, 65_536)?
+            }
             _ if KEYS_IGNORED.contains(&key) => return Ok(Applied::Ignored),
             _ => return Ok(Applied::Unknown),
         }
@@ -364,6 +378,9 @@ impl BrokerConfig {
             ("shards", self.shards.to_string()),
             ("shardPlacement", self.placement.to_string()),
             ("messageDelayLevel", self.message_delay_level.clone()),
+            ("messageIndexEnable", self.message_index_enable.to_string()),
+            ("maxMsgsNumBatch", self.max_msgs_num_batch.to_string()),
+            ("defaultQueryMaxNum", self.default_query_max_num.to_string()),
         ]
     }
 

@@ -13,7 +13,8 @@ use std::rc::Rc;
 use bytes::Bytes;
 use thrust_net::Event;
 use thrust_storage::{
-    BoundaryType, DmaBackend, GetMessageStatus, PhysicalOffset, ShardId, Store, StoreConfig,
+    BoundaryType, DmaBackend, GetMessageStatus, KeyQuery, KeyQueryResult, PhysicalOffset, ShardId,
+    Store, StoreConfig,
 };
 
 use crate::config::{BrokerConfig, FlushDiskType};
@@ -117,6 +118,7 @@ fn store_config(config: &BrokerConfig, shard: u16) -> StoreConfig {
     store.delete_when = config.delete_when.clone();
     store.disk_max_used_space_ratio_percent = config.disk_max_used_space_ratio_percent;
     store.tags_code_fn = crate::schedule::tags_code_fn(config.delay_levels());
+    store.message_index_enable = config.message_index_enable;
     store.max_message_size_bytes =
         config.max_message_size_bytes as usize + RECORD_OVERHEAD_BYTES_MAX;
     store
@@ -261,6 +263,15 @@ impl QueueStore {
     /// An I/O error reading the store.
     pub async fn record_at(&self, physical_offset: i64) -> Result<Option<Bytes>, StoreError> {
         Ok(self.store.get_record(physical_offset).await?)
+    }
+
+    /// QUERY_MESSAGE on this shard: verified records indexed under
+    /// `(topic, key)` stored within the query's time range, newest first.
+    ///
+    /// # Errors
+    /// An I/O error reading the index or the records.
+    pub async fn query_keys(&self, query: &KeyQuery<'_>) -> Result<KeyQueryResult, StoreError> {
+        Ok(self.store.query_keys(query).await?)
     }
 
     /// An event set at the next append to `(topic, queue_id)`.

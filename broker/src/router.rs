@@ -62,6 +62,8 @@ pub enum Task {
     },
     /// VIEW_MESSAGE_BY_ID on the shard whose commit log holds the record.
     ViewMessage { command: RemotingCommand },
+    /// One shard's part of QUERY_MESSAGE: search its key index.
+    QueryKeys(crate::processor::query::KeyLookup),
     /// A control-plane request for shard 0.
     Control {
         command: RemotingCommand,
@@ -85,6 +87,8 @@ pub enum Task {
 pub enum Reply {
     Response(Option<Response>),
     Topic(Option<TopicConfig>),
+    /// A shard's QUERY_MESSAGE part, or why it failed.
+    Hits(Result<crate::processor::query::ShardHits, String>),
     Done,
 }
 

@@ -135,6 +135,9 @@ pub async fn execute(shard: Rc<ShardContext>, task: Task) -> Reply {
         Task::ViewMessage { command } => {
             Reply::Response(crate::processor::view::execute(&shard, command).await)
         }
+        Task::QueryKeys(lookup) => {
+            Reply::Hits(crate::processor::query::execute(&shard, &lookup).await)
+        }
         Task::Control { command, origin } => {
             Reply::Response(crate::control::execute(&shard, command, origin).await)
         }

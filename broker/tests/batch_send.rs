@@ -60,3 +60,31 @@ fn batch_entries_become_consecutive_records() {
         );
     }
 }
+
+#[test]
+fn delayed_batch_is_refused_as_illegal() {
+    let cluster = Cluster::start("batch-delay", "");
+    let mut client = cluster.client();
+    assert_eq!(client.call(create_topic("BatchDelay", 1)).code, SUCCESS);
+    let props = properties(&[("UNIQ_KEY", "D0")]);
+    let entries = [BatchEntry {
+        flag: 0,
+        body: b"delayed entry",
+        properties: props.as_bytes(),
+    }];
+    let mut body = BytesMut::new();
+    encode_batch(&entries, &mut body).expect("encode batch");
+    let mut request =
+        send("BatchDelay", 0, &body, &properties(&[("DELAY", "2")])).with_ext_field("m", "true");
+    request.code = RequestCode::SEND_BATCH_MESSAGE.0;
+    let response = client.call(request);
+    assert_eq!(response.code, 13, "MESSAGE_ILLEGAL: {:?}", response.remark);
+    let offsets = client.call(
+        thrust_core::frame::RemotingCommand::request(RequestCode::GET_MAX_OFFSET.0)
+            .with_ext_field("topic", "BatchDelay")
+            .with_ext_field("queueId", "0"),
+    );
+    assert_eq!(field::<i64>(&offsets, "offset"), 0, "nothing stored");
+    let undelayed = client.call(send("BatchDelay", 0, b"plain", ""));
+    assert_eq!(undelayed.code, SUCCESS, "still serving");
+}

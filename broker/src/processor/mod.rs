@@ -10,6 +10,7 @@
 pub mod admin;
 pub mod offset;
 pub mod pull;
+pub mod query;
 pub mod send;
 pub mod send_back;
 pub mod view;
@@ -36,6 +37,7 @@ pub async fn dispatch(
         | RequestCode::SEND_BATCH_MESSAGE => send::route(shard, command, origin).await,
         RequestCode::CONSUMER_SEND_MSG_BACK => send_back::route(shard, command, origin).await,
         RequestCode::VIEW_MESSAGE_BY_ID => view::route(shard, command).await,
+        RequestCode::QUERY_MESSAGE => query::route(shard, command).await,
         RequestCode::PULL_MESSAGE | RequestCode::LITE_PULL_MESSAGE => {
             pull::route(shard, command, origin).await
         }

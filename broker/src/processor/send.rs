@@ -146,6 +146,16 @@ fn check_sizes(
             "batch request does not support retry group".to_string(),
         ));
     }
+    // Apache's commit log refuses a delayed batch (MESSAGE_ILLEGAL): its
+    // messages would share one schedule slot but keep separate offsets.
+    let header_props = header.properties.as_deref().unwrap_or("").as_bytes();
+    let delay = find_property(header_props, PROPERTY_DELAY_TIME_LEVEL);
+    let delayed = delay.is_some_and(|level| level.trim().parse::<i32>().is_ok_and(|l| l > 0));
+    if header.is_batch() && delayed {
+        return Err(fail(
+            "batch message does not support delay level".to_string(),
+        ));
+    }
     Ok(())
 }
 

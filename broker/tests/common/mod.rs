@@ -184,7 +184,12 @@ pub fn start_broker(dir: &Path, namesrv_port: u16, port: u16, extra_config: &str
         format!("brokerName=broker-it\nbrokerIP1=127.0.0.1\nmappedFileSizeCommitLog=16777216\n{extra_config}\n"),
     )
     .expect("write broker.conf");
-    let log = std::fs::File::create(dir.join(format!("broker-{port}.log"))).expect("log file");
+    // Appended to: a restarted broker keeps its predecessor's log.
+    let log = std::fs::File::options()
+        .create(true)
+        .append(true)
+        .open(dir.join(format!("broker-{port}.log")))
+        .expect("log file");
     let child = Command::new(broker_bin())
         .args(["-n", &format!("127.0.0.1:{namesrv_port}"), "-c"])
         .arg(&conf)
@@ -254,6 +259,27 @@ impl Cluster {
             &self.extra_config,
         );
         status
+    }
+
+    /// Kills the broker (SIGKILL: no shutdown flush) and starts it again on
+    /// the same store once its ports are released (a killed glommio
+    /// server's listening socket can outlive the process briefly).
+    pub fn crash_and_restart_broker(&mut self) {
+        if let Some(mut child) = self.broker.child.take() {
+            child.kill().expect("kill broker");
+            child.wait().expect("reap broker");
+        }
+        let deadline = Instant::now() + WAIT;
+        while !(port_free(self.broker_port) && port_free(self.broker_port - 2)) {
+            assert!(Instant::now() < deadline, "killed broker's ports stay busy");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.broker = start_broker(
+            &self.dir.0,
+            self.namesrv_port,
+            self.broker_port,
+            &self.extra_config,
+        );
     }
 
     pub fn client(&self) -> Client {
