@@ -17,6 +17,7 @@
 mod consumer;
 mod error;
 mod producer;
+mod query;
 mod report;
 mod route;
 mod runner;
@@ -67,6 +68,8 @@ enum Command {
     Consume(ConsumeCmd),
     /// Produce at a fixed rate and consume at once.
     E2e(E2eCmd),
+    /// Look messages up by key (QUERY_MESSAGE) and report lookup latency.
+    Query(QueryCmd),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -126,7 +129,7 @@ struct SendOpts {
     /// Messages per send (more than 1: SEND_BATCH_MESSAGE).
     #[arg(long, default_value_t = 1)]
     batch: usize,
-    /// Give every message a KEYS property.
+    /// Give every message a KEYS property: k0, k1, ... (unique in the run).
     #[arg(long)]
     keys: bool,
     /// TAGS property of every message.
@@ -191,6 +194,21 @@ struct E2eCmd {
     drain: f64,
 }
 
+#[derive(Args, Debug)]
+struct QueryCmd {
+    #[command(flatten)]
+    common: Common,
+    /// Keys are drawn from k0 .. k<keys-1> (what `produce --keys` wrote).
+    #[arg(long, default_value_t = 100_000)]
+    keys: u64,
+    /// Lookups in flight per thread.
+    #[arg(long, default_value_t = 16)]
+    concurrency: usize,
+    /// maxNum of each QUERY_MESSAGE.
+    #[arg(long, default_value_t = 32)]
+    max_num: i32,
+}
+
 fn main() {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let cli = Cli::parse();
@@ -198,6 +216,7 @@ fn main() {
         Command::Produce(cmd) => produce(cmd),
         Command::Consume(cmd) => consume(cmd),
         Command::E2e(cmd) => e2e(cmd),
+        Command::Query(cmd) => query(cmd),
     };
     match result {
         Ok(report) => {
@@ -453,6 +472,55 @@ fn e2e(cmd: E2eCmd) -> Result<Value, BenchError> {
         true,
         true,
     ))
+}
+
+fn query(cmd: QueryCmd) -> Result<Value, BenchError> {
+    if cmd.keys == 0 || cmd.concurrency == 0 || cmd.max_num <= 0 {
+        return Err(BenchError::Options(
+            "--keys, --concurrency and --max-num must be positive".into(),
+        ));
+    }
+    let targets = resolve(&cmd.common, Use::Read)?;
+    let config = query::QueryConfig {
+        brokers: targets.broker_addrs(),
+        topic: cmd.common.topic.clone(),
+        keys: cmd.keys,
+        concurrency: cmd.concurrency,
+        max_num: cmd.max_num,
+        threads: cmd.common.threads,
+        count: cmd.common.count,
+        timeout: Duration::from_millis(cmd.common.timeout_ms),
+    };
+    let (warmup, duration) = timing(&cmd.common)?;
+    let clock = RunClock::new(warmup, duration);
+    let (events, handles) = runner::spawn_workers(cmd.common.threads, move |thread, events| {
+        let config = config.clone();
+        async move {
+            let stats = Rc::new(RefCell::new(Stats::new()));
+            let work = query::run(config, clock, thread, stats.clone());
+            runner::run_worker(work, vec![(Stream::Produce, stats)], clock, events).await;
+        }
+    })?;
+    let totals = runner::collect(
+        events,
+        cmd.common.threads,
+        clock,
+        &[Stream::Produce],
+        cmd.common.quiet,
+    );
+    join(handles);
+    let params = json!({
+        "keys": cmd.keys, "concurrency": cmd.concurrency, "max_num": cmd.max_num,
+    });
+    // Lookups travel as the "produce" stream (requests and their latency);
+    // the report names the section "query".
+    let mut report = build_report("query", &cmd.common, params, &totals, true, false);
+    if let Some(object) = report.as_object_mut() {
+        if let Some(section) = object.remove("produce") {
+            object.insert("query".into(), section);
+        }
+    }
+    Ok(report)
 }
 
 fn join(handles: Vec<std::thread::JoinHandle<()>>) {

@@ -294,7 +294,10 @@ async fn run_sender(shared: Rc<Shared>, sender: usize) {
         let intended_ns = slot.intended_ns;
         let queue = next_queue % queues;
         next_queue = next_queue.wrapping_add(1);
-        let command = build_command(&shared, queue, intended_ns, &fixed, &mut generator, sends);
+        // Keys k0, k1, ... are unique over all senders: sender s writes
+        // k(s), k(s + senders), ... so `query --keys N` finds each of them.
+        let key_seq = sends * config.senders() as u64 + sender as u64;
+        let command = build_command(&shared, queue, intended_ns, &fixed, &mut generator, key_seq);
         let broker = shared.broker_of_queue.get(queue).copied().unwrap_or(0);
         let Some(client) = shared.clients.get(broker).and_then(|c| c.get(connection)) else {
             break;

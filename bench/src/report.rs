@@ -3,7 +3,9 @@
 //!
 //! JSON shape (one object on stdout):
 //! `{"command", "params": {..}, "machine": {"cpus", "kernel"},
-//!   "produce"?: SECTION, "consume"?: SECTION}` where SECTION is
+//!   "produce"?: SECTION, "consume"?: SECTION, "query"?: SECTION}` where
+//! SECTION is (for "query", "messages" counts lookups that found messages
+//! and "body_bytes" the bytes of the records they returned)
 //! `{"messages", "body_bytes", "elapsed_s", "msgs_per_s", "mb_per_s",
 //!   "latency_us": {"samples","p50","p90","p99","p999","p9999","max","mean"},
 //!   "errors_total", "errors": {"NAME(code)": count}}`.
@@ -122,6 +124,14 @@ pub fn text(report: &Value) -> String {
             "consume",
             "end-to-end latency",
             &report["consume"],
+        ));
+    }
+    if report.get("query").is_some() {
+        // "messages" of a query section are lookups that found something.
+        out.push_str(&text_section(
+            "query (lookups)",
+            "lookup latency",
+            &report["query"],
         ));
     }
     out

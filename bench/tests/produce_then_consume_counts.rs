@@ -1,6 +1,7 @@
 //! A short produce of N messages against a real Thrust broker is reported
 //! as N acknowledged sends without errors, and a consume from the first
-//! offset then reports exactly N messages received. Proves that
+//! offset then reports exactly N messages received, and key lookups of
+//! the keys it wrote all find their messages. Proves that
 //! thrust-bench finds the broker through the name server, creates the
 //! topic, round-robins its queues and counts both sides right.
 //!
@@ -73,4 +74,24 @@ fn produced_count_is_reported_and_consumed_in_full() {
     assert_eq!(consume["consume"]["messages"], MESSAGES, "{consume}");
     assert_eq!(consume["consume"]["body_bytes"], MESSAGES * 256);
     assert_eq!(consume["consume"]["errors_total"], 0, "{consume}");
+
+    // The 2000 messages carry keys k0..k1999: every lookup finds one.
+    let query = common::run_bench(
+        &cluster,
+        &[
+            "query",
+            "-t",
+            "CountTopic",
+            "--keys",
+            "2000",
+            "-c",
+            "300",
+            "--concurrency",
+            "4",
+        ],
+    )
+    .expect("query");
+    assert_eq!(query["query"]["messages"], 300, "{query}");
+    assert_eq!(query["query"]["errors_total"], 0, "{query}");
+    assert_eq!(query["query"]["latency_us"]["samples"], 300, "{query}");
 }
