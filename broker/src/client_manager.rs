@@ -200,13 +200,24 @@ impl ClientManager {
             .as_ref()
             .map(|p| p.client_id != heartbeat.client_id)
             .unwrap_or(true);
+        // As Apache's ConsumerGroupInfo.updateSubscription: a topic's
+        // subscription is replaced only by a newer subVersion (members'
+        // heartbeats arrive in any order; an older one must not undo a
+        // newer, or the newest member's pulls are refused as "not latest"
+        // until it heartbeats again — forever if it always heartbeats
+        // first), topics the heartbeat lacks are dropped.
         let subscriptions: BTreeMap<String, Subscription> = if heartbeat.without_subscriptions {
             group.subscriptions.clone()
         } else {
             heartbeat
                 .subscriptions
                 .into_iter()
-                .map(|s| (s.topic.clone(), s))
+                .map(|new| match group.subscriptions.get(&new.topic) {
+                    Some(old) if old.sub_version >= new.sub_version => {
+                        (new.topic.clone(), old.clone())
+                    }
+                    _ => (new.topic.clone(), new),
+                })
                 .collect()
         };
         let subscriptions_changed =
@@ -433,10 +444,35 @@ mod tests {
             m.consumer_ids("g"),
             vec!["c1".to_string(), "c2".to_string()]
         );
+        let mut newer = hb("g", "c2", "TagA");
+        newer.subscriptions[0].sub_version = 2;
+        assert!(m.register_consumer(ch(2), newer, 10).subscriptions_changed);
+    }
+
+    #[test]
+    fn older_subscription_version_does_not_replace_a_newer_one() {
+        let mut m = ClientManager::default();
+        let mut newest = hb("g", "c2", "TagA");
+        newest.subscriptions[0].sub_version = 7;
+        m.register_consumer(ch(2), newest, 0);
+        let mut older = hb("g", "c1", "*");
+        older.subscriptions[0].sub_version = 5;
+        let outcome = m.register_consumer(ch(1), older, 10);
+        assert!(!outcome.subscriptions_changed);
+        let snapshot = m.subscription_snapshot();
+        let sub = &snapshot.groups["g"].by_topic["T"];
+        assert_eq!(sub.sub_version, 7, "a pull at version 7 stays accepted");
+        assert!(!sub.matches(0), "the newer TagA expression stays");
+        let mut other_topic = hb("g", "c1", "*");
+        other_topic.subscriptions[0].topic = "U".to_string();
+        other_topic.subscriptions[0].sub_version = 1;
         assert!(
-            m.register_consumer(ch(2), hb("g", "c2", "TagA"), 10)
+            m.register_consumer(ch(1), other_topic, 20)
                 .subscriptions_changed
         );
+        let snapshot = m.subscription_snapshot();
+        let topics: Vec<&String> = snapshot.groups["g"].by_topic.keys().collect();
+        assert_eq!(topics, ["U"], "topics the heartbeat lacks are dropped");
     }
 
     #[test]
