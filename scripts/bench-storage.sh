@@ -9,7 +9,9 @@
 # Each Thrust figure is printed as a ratio to fio's.
 #
 # Usage: scripts/bench-storage.sh [dir] (default /tmp/thrust-bench-storage;
-# it is emptied). SECONDS_PER_RUN (default 5) sets each run's length.
+# it is emptied). SECONDS_PER_RUN (default 5) sets each run's length;
+# STORAGE_BENCH=<path> runs that storage-bench binary instead of building
+# one (to compare two builds back to back).
 set -euo pipefail
 
 dir="${1:-/tmp/thrust-bench-storage}"
@@ -21,8 +23,12 @@ if ! command -v fio >/dev/null; then
     echo "fio is not installed (apt-get install -y fio)" >&2
     exit 1
 fi
-(cd "$here" && cargo build --release -q -p thrust-storage --bin storage-bench)
-bench="$target/release/storage-bench"
+if [ -n "${STORAGE_BENCH:-}" ]; then
+    bench="$STORAGE_BENCH"
+else
+    (cd "$here" && cargo build --release -q -p thrust-storage --bin storage-bench)
+    bench="$target/release/storage-bench"
+fi
 
 rm -rf "$dir"
 mkdir -p "$dir"

@@ -46,6 +46,12 @@ pub trait Backend {
     fn prepare(&self, _shard_dir: &Path) -> IoFuture<()> {
         Box::pin(std::future::ready(Ok(())))
     }
+    /// Lets the runtime's I/O reactor submit and reap I/O before the
+    /// calling task goes on (appends that never wait call this now and
+    /// then). The simulation has no reactor: ready at once.
+    fn yield_to_reactor(&self) -> IoFuture<()> {
+        Box::pin(std::future::ready(Ok(())))
+    }
     /// Opens `path` for aligned reads and writes, creating it if `create`.
     fn open(&self, path: &Path, create: bool) -> IoFuture<Rc<dyn BackendFile>>;
     /// Creates `path` and its parents.
@@ -116,5 +122,102 @@ pub async fn join_all(futures: Vec<IoFuture<()>>) -> io::Result<()> {
     match first_error {
         Some(error) => Err(error),
         None => Ok(()),
+    }
+}
+
+/// Runs `futures` with at most `depth` of them in flight at once (a
+/// sliding window: the next starts as soon as one ends), until all are
+/// done or one fails; returns the first error. The futures must be lazy
+/// (start their I/O when first polled), as the backends' are.
+pub async fn join_bounded(futures: Vec<IoFuture<()>>, depth: usize) -> io::Result<()> {
+    assert!(depth > 0, "join of depth 0");
+    let mut waiting = futures.into_iter();
+    let mut running: Vec<IoFuture<()>> = Vec::with_capacity(depth);
+    let mut first_error: Option<io::Error> = None;
+    futures_lite::future::poll_fn(|context| {
+        loop {
+            while first_error.is_none() && running.len() < depth {
+                match waiting.next() {
+                    Some(future) => running.push(future),
+                    None => break,
+                }
+            }
+            let before = running.len();
+            running.retain_mut(|future| match future.as_mut().poll(context) {
+                std::task::Poll::Ready(result) => {
+                    if let Err(error) = result {
+                        first_error.get_or_insert(error);
+                    }
+                    false
+                }
+                std::task::Poll::Pending => true,
+            });
+            if running.is_empty() && (first_error.is_some() || waiting.len() == 0) {
+                return std::task::Poll::Ready(());
+            }
+            // Refill at once if some ended; otherwise wait for a wake-up.
+            if running.len() == before {
+                return std::task::Poll::Pending;
+            }
+        }
+    })
+    .await;
+    match first_error {
+        Some(error) => Err(error),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+    use std::rc::Rc;
+
+    use super::*;
+
+    /// A lazy future that counts how many run at once and yields once.
+    fn counted(running: Rc<Cell<usize>>, peak: Rc<Cell<usize>>, fail: bool) -> IoFuture<()> {
+        Box::pin(async move {
+            running.set(running.get() + 1);
+            peak.set(peak.get().max(running.get()));
+            futures_lite::future::yield_now().await;
+            running.set(running.get() - 1);
+            if fail {
+                Err(io::Error::other("injected"))
+            } else {
+                Ok(())
+            }
+        })
+    }
+
+    #[test]
+    fn join_bounded_keeps_at_most_depth_in_flight_and_runs_all() {
+        let (running, peak) = (Rc::new(Cell::new(0)), Rc::new(Cell::new(0)));
+        let done = Rc::new(Cell::new(0));
+        let futures: Vec<IoFuture<()>> = (0..20)
+            .map(|_| {
+                let (inner, done) = (counted(running.clone(), peak.clone(), false), done.clone());
+                Box::pin(async move {
+                    inner.await?;
+                    done.set(done.get() + 1);
+                    Ok(())
+                }) as IoFuture<()>
+            })
+            .collect();
+        futures_lite::future::block_on(join_bounded(futures, 3)).expect("all succeed");
+        assert_eq!(done.get(), 20);
+        assert_eq!(peak.get(), 3);
+        assert_eq!(running.get(), 0);
+    }
+
+    #[test]
+    fn join_bounded_reports_the_first_error() {
+        let (running, peak) = (Rc::new(Cell::new(0)), Rc::new(Cell::new(0)));
+        let futures: Vec<IoFuture<()>> = (0..10)
+            .map(|index| counted(running.clone(), peak.clone(), index == 1))
+            .collect();
+        let result = futures_lite::future::block_on(join_bounded(futures, 2));
+        assert!(result.is_err());
+        assert_eq!(running.get(), 0, "started futures all finished");
     }
 }

@@ -35,21 +35,49 @@ impl Store {
             FlushDiskType::AsyncFlush => config.flush_interval_commit_log_ms.clamp(1, 1000),
             FlushDiskType::SyncFlush => config.flush_interval_consume_queue_ms.clamp(1, 1000),
         };
-        let mut since_queue_flush_ms = 0u64;
-        let mut since_retention_ms = 0u64;
+        // Deadlines by the clock, not by counted ticks: under sustained load
+        // the loop writes back to back and never sleeps a tick, and the
+        // checkpoint, index sealing and retention must still happen.
+        let queue_flush_period = Duration::from_millis(config.flush_interval_consume_queue_ms);
+        let retention_period = Duration::from_millis(RETENTION_INTERVAL_MS);
+        let mut last_queue_flush = std::time::Instant::now();
+        let mut last_retention = std::time::Instant::now();
         self.inner.background_running.set(true);
         let _running = RunningGuard(self);
+        let mut last_sync = std::time::Instant::now();
+        let sync_period = Duration::from_millis(tick_ms);
+        let asynchronous = config.flush_disk_type == FlushDiskType::AsyncFlush;
         while !self.inner.state.borrow().closed {
+            // ASYNC_FLUSH: writes go back to back or on request; a sync
+            // runs once a period in a task of its own, overlapping them.
+            if asynchronous && last_sync.elapsed() >= sync_period {
+                last_sync = std::time::Instant::now();
+                self.spawn_sync_if_idle();
+            }
+            if !self.is_failed() && last_queue_flush.elapsed() >= queue_flush_period {
+                last_queue_flush = std::time::Instant::now();
+                if let Err(error) = self.flush_queues().await {
+                    log::error!("background consume queue flush: {error}");
+                }
+            }
+            if !self.is_failed() && last_retention.elapsed() >= retention_period {
+                last_retention = std::time::Instant::now();
+                let now_ms = (config.clock_ms)();
+                if let Err(error) = self.run_retention(now_ms, local_hour(now_ms)).await {
+                    log::error!("retention: {error}");
+                }
+            }
             let behind = {
-                let dirty_bytes = self.inner.state.borrow().log.dirty_bytes();
-                dirty_bytes >= FLUSH_LEAST_BYTES
+                let unwritten_bytes = self.inner.state.borrow().log.unwritten_bytes();
+                unwritten_bytes >= FLUSH_LEAST_BYTES
             };
-            if behind && !self.is_failed() && config.flush_disk_type == FlushDiskType::AsyncFlush {
+            if behind && !self.is_failed() && asynchronous {
                 // Like Apache's flushPhysicQueueLeastPages (4 pages): under
-                // load, flush back to back so the disk stays busy while
+                // load, write back to back so the disk stays busy while
                 // appends go on filling memory.
-                if let Err(error) = self.flush().await {
-                    log::error!("back-to-back flush: {error}");
+                let target = self.inner.state.borrow().log.append_position;
+                if let Err(error) = self.wait_written(target).await {
+                    log::error!("back-to-back write: {error}");
                     break;
                 }
                 continue;
@@ -68,8 +96,11 @@ impl Store {
             )
             .await;
             if !slept {
-                if let Err(error) = self.flush().await {
-                    log::error!("requested flush: {error}");
+                // Requests come from appends that want their bytes written
+                // (back-pressure, or enough appended): a write round.
+                let target = self.inner.state.borrow().log.append_position;
+                if let Err(error) = self.wait_written(target).await {
+                    log::error!("requested write: {error}");
                     break;
                 }
                 continue;
@@ -77,24 +108,10 @@ impl Store {
             if self.inner.state.borrow().closed || self.is_failed() {
                 break;
             }
+            last_sync = std::time::Instant::now();
             if let Err(error) = self.flush().await {
                 log::error!("background flush: {error}");
                 continue;
-            }
-            since_queue_flush_ms += tick_ms;
-            since_retention_ms += tick_ms;
-            if since_queue_flush_ms >= config.flush_interval_consume_queue_ms {
-                since_queue_flush_ms = 0;
-                if let Err(error) = self.flush_queues().await {
-                    log::error!("background consume queue flush: {error}");
-                }
-            }
-            if since_retention_ms >= RETENTION_INTERVAL_MS {
-                since_retention_ms = 0;
-                let now_ms = (config.clock_ms)();
-                if let Err(error) = self.run_retention(now_ms, local_hour(now_ms)).await {
-                    log::error!("retention: {error}");
-                }
             }
         }
     }

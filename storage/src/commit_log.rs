@@ -2,9 +2,12 @@
 //! chunks (which double as the read cache) and the open segment files.
 //! Everything here is synchronous; `flush.rs` does the I/O.
 //!
-//! Positions: `append_position` (next byte to write) >= `durable_position`
-//! (all before it is on stable storage) >= `min_position` (start of the
-//! oldest retained segment). A record or batch never crosses a segment end:
+//! Positions: `append_position` (next byte to write) >= `written_position`
+//! (all before it has reached the segment files by completed writes) >=
+//! `durable_position` (all before it is on stable storage: a sync of every
+//! segment written began after those writes completed) >= `min_position`
+//! (start of the oldest retained segment). Writes and syncs are separate
+//! rounds so that a sync can run while the next writes go on. A record or batch never crosses a segment end:
 //! the rest of the segment gets a blank filler (TOTALSIZE, BLANK_MAGIC) when
 //! at least 8 bytes remain, and nothing otherwise.
 
@@ -31,12 +34,12 @@ pub struct PlannedWrite {
     pub data: Bytes,
 }
 
-/// What one flush writes and what it makes durable.
+/// What one write round writes.
 pub struct FlushPlan {
     pub writes: Vec<PlannedWrite>,
-    /// Segments to fsync (in order).
+    /// Segments written (in order).
     pub segments: Vec<u64>,
-    /// The append position when the plan was made: durable once done.
+    /// The append position when the plan was made: written once done.
     pub target_position: u64,
     /// (chunk id, written position) to record after success.
     marks: Vec<(u64, u64)>,
@@ -48,8 +51,11 @@ pub struct CommitLog {
     chunk_bytes: usize,
     cache_bytes_max: usize,
     pub append_position: u64,
+    pub written_position: u64,
     pub durable_position: u64,
     pub min_position: u64,
+    /// Segments written since the last sync began.
+    unsynced_segments: std::collections::BTreeSet<u64>,
     chunks: VecDeque<(u64, Chunk)>,
     next_chunk_id: u64,
     pub segment_files: BTreeMap<u64, Rc<dyn BackendFile>>,
@@ -89,8 +95,10 @@ impl CommitLog {
             chunk_bytes,
             cache_bytes_max,
             append_position: end_position,
+            written_position: end_position,
             durable_position: end_position,
             min_position,
+            unsynced_segments: std::collections::BTreeSet::new(),
             chunks: VecDeque::new(),
             next_chunk_id: 0,
             segment_files: BTreeMap::new(),
@@ -122,6 +130,11 @@ impl CommitLog {
     /// Bytes appended but not yet durable.
     pub fn dirty_bytes(&self) -> u64 {
         self.append_position - self.durable_position
+    }
+
+    /// Bytes appended but not yet written to the segment files.
+    pub fn unwritten_bytes(&self) -> u64 {
+        self.append_position - self.written_position
     }
 
     fn new_chunk(&mut self, start: u64, capacity: usize) -> Chunk {
@@ -267,8 +280,8 @@ impl CommitLog {
         (position < end).then(|| (position, chunk.bytes(position, end)))
     }
 
-    /// Plans a flush of everything appended so far.
-    pub fn plan_flush(&self) -> FlushPlan {
+    /// Plans the writes of everything appended so far.
+    pub fn plan_writes(&self) -> FlushPlan {
         let mut plan = FlushPlan {
             writes: Vec::new(),
             segments: Vec::new(),
@@ -292,23 +305,45 @@ impl CommitLog {
         plan
     }
 
-    /// Records a successful flush.
-    pub fn complete_flush(&mut self, plan: &FlushPlan) {
+    /// Records a successful write round.
+    pub fn complete_writes(&mut self, plan: &FlushPlan) {
         assert!(
-            plan.target_position >= self.durable_position,
-            "durable position went back"
+            plan.target_position >= self.written_position,
+            "written position went back"
         );
         assert!(
             plan.target_position <= self.append_position,
-            "flushed past the append position"
+            "wrote past the append position"
         );
         for (id, mark) in &plan.marks {
             if let Some((_, chunk)) = self.chunks.iter_mut().find(|(chunk_id, _)| chunk_id == id) {
                 chunk.written_position = chunk.written_position.max(*mark);
             }
         }
-        self.durable_position = plan.target_position;
+        self.written_position = plan.target_position;
+        self.unsynced_segments.extend(plan.segments.iter().copied());
         self.evict();
+    }
+
+    /// Starts a sync: the position it makes durable (everything written so
+    /// far) and the segments to sync. Writes completing later are not
+    /// covered (their segments stay listed for the next sync).
+    pub fn plan_sync(&mut self) -> (u64, Vec<u64>) {
+        assert!(
+            self.written_position >= self.durable_position,
+            "durable past written"
+        );
+        let segments = std::mem::take(&mut self.unsynced_segments);
+        (self.written_position, segments.into_iter().collect())
+    }
+
+    /// Records a successful sync planned at `target_position`.
+    pub fn complete_sync(&mut self, target_position: u64) {
+        assert!(
+            target_position <= self.written_position,
+            "synced past the written position"
+        );
+        self.durable_position = self.durable_position.max(target_position);
     }
 
     /// Drops written chunks from the front while the cache is over budget.
@@ -335,6 +370,8 @@ impl CommitLog {
             "retention past durable data"
         );
         self.min_position = self.min_position.max(min_position);
+        self.unsynced_segments
+            .retain(|segment_start| *segment_start >= min_position);
         while self.chunks.len() > 1 {
             let Some((_, front)) = self.chunks.front() else {
                 break;
@@ -447,7 +484,7 @@ mod tests {
         for _ in 0..10 {
             append(&mut log, 5000, 3);
         }
-        let plan = log.plan_flush();
+        let plan = log.plan_writes();
         let mut blocks = std::collections::BTreeSet::new();
         for write in &plan.writes {
             assert_eq!(write.data.len() % BLOCK_BYTES, 0);
@@ -456,7 +493,12 @@ mod tests {
                 assert!(blocks.insert(block), "block {block} written twice");
             }
         }
-        log.complete_flush(&plan);
+        log.complete_writes(&plan);
+        assert_eq!(log.written_position, log.append_position);
+        assert_eq!(log.durable_position, 0);
+        let (target, segments) = log.plan_sync();
+        assert_eq!(segments, vec![0]);
+        log.complete_sync(target);
         assert_eq!(log.durable_position, log.append_position);
     }
 }

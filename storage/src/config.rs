@@ -80,8 +80,9 @@ pub struct StoreConfig {
     pub max_message_size_bytes: usize,
     /// Size of an in-memory write chunk (the unit of the read cache).
     pub write_chunk_bytes: usize,
-    /// ASYNC_FLUSH back-pressure: appends wait for a flush once this many
-    /// bytes are not yet durable.
+    /// ASYNC_FLUSH back-pressure: appends wait for a write round once this
+    /// many bytes are not yet written to the segment files (bounds the
+    /// memory that cannot be evicted).
     pub dirty_bytes_max: u64,
     /// `messageIndexEnable`: index records by their KEYS and UNIQ_KEY for
     /// QUERY_MESSAGE. When false the append path does no key work, key

@@ -75,11 +75,11 @@ pub(crate) struct SealedFooter {
 }
 
 impl SealedFooter {
-    fn encoded_len(&self) -> usize {
+    pub(crate) fn encoded_len(&self) -> usize {
         FOOTER_FIXED_BYTES + 8 * self.fences.len() + 8 * self.bloom.words.len()
     }
 
-    fn encode(&self, out: &mut [u8]) {
+    pub(crate) fn encode(&self, out: &mut [u8]) {
         assert_eq!(out.len(), self.encoded_len(), "footer buffer size");
         let (min_ms, max_ms) = self
             .time_range
@@ -108,7 +108,7 @@ impl SealedFooter {
     }
 
     /// Decodes a footer of exactly its length; `None` if anything is off.
-    fn decode(bytes: &[u8]) -> Option<SealedFooter> {
+    pub(crate) fn decode(bytes: &[u8]) -> Option<SealedFooter> {
         let u64_at = |at: usize| Some(u64::from_be_bytes(bytes.get(at..at + 8)?.try_into().ok()?));
         let u32_at = |at: usize| Some(u32::from_be_bytes(bytes.get(at..at + 4)?.try_into().ok()?));
         if bytes.get(..4)? != MAGIC || u32_at(4)? != VERSION {
@@ -321,27 +321,62 @@ async fn read_footer(file: &Rc<dyn BackendFile>) -> std::io::Result<Option<Seale
         return Ok(None);
     }
     let last = file.read_at(size - BLOCK_BYTES_U64, BLOCK_BYTES).await?;
-    let Some(trailer) = last.get(BLOCK_BYTES - TRAILER_BYTES..BLOCK_BYTES) else {
+    let Some(footer_bytes) = trailer_footer_bytes(&last) else {
         return Ok(None);
     };
-    if trailer[4..] != MAGIC {
+    let Some((footer_at, region_bytes)) = footer_region(size, footer_bytes) else {
         return Ok(None);
+    };
+    let region = file.read_at(footer_at, region_bytes as usize).await?;
+    Ok(footer_in_region(&region, footer_bytes, footer_at))
+}
+
+/// The footer length (bytes) announced by the trailer at the end of a
+/// sealed unit's last block; `None` if the block is short or the trailer
+/// magic is wrong.
+fn trailer_footer_bytes(last_block: &[u8]) -> Option<u64> {
+    let trailer = last_block.get(BLOCK_BYTES - TRAILER_BYTES..BLOCK_BYTES)?;
+    let (length, magic) = trailer.split_at(4);
+    if magic != MAGIC {
+        return None;
     }
-    let footer_bytes = u32::from_be_bytes([trailer[0], trailer[1], trailer[2], trailer[3]]);
-    let footer_bytes = footer_bytes as u64;
-    let footer_region = align_up(footer_bytes + TRAILER_BYTES as u64);
-    let Some(footer_at) = size.checked_sub(footer_region) else {
-        return Ok(None);
-    };
-    let region = file.read_at(footer_at, footer_region as usize).await?;
-    let Some(footer) = region.get(..footer_bytes as usize) else {
-        return Ok(None);
-    };
-    let Some(footer) = SealedFooter::decode(footer) else {
-        return Ok(None);
-    };
-    let entry_bytes = footer.fences.len() as u64 * BLOCK_BYTES_U64;
-    Ok((entry_bytes == footer_at).then_some(footer))
+    let length: [u8; 4] = length.try_into().ok()?;
+    Some(u64::from(u32::from_be_bytes(length)))
+}
+
+/// Where the block-aligned region holding a footer of `footer_bytes` and
+/// the trailer starts in a file of `size` bytes, and its length.
+fn footer_region(size: u64, footer_bytes: u64) -> Option<(u64, u64)> {
+    let region_bytes = align_up(footer_bytes.checked_add(TRAILER_BYTES as u64)?);
+    Some((size.checked_sub(region_bytes)?, region_bytes))
+}
+
+/// Decodes the footer at the start of `region` (read at `footer_at`) and
+/// checks that the entry blocks it describes end exactly where it starts.
+fn footer_in_region(region: &[u8], footer_bytes: u64, footer_at: u64) -> Option<SealedFooter> {
+    let footer = region.get(..usize::try_from(footer_bytes).ok()?)?;
+    let footer = SealedFooter::decode(footer)?;
+    let entry_bytes = (footer.fences.len() as u64).checked_mul(BLOCK_BYTES_U64)?;
+    (entry_bytes == footer_at).then_some(footer)
+}
+
+/// The footer of a whole `.idx` image held in memory, with the checks of
+/// opening one from disk (for fuzzing and tests); `None` if invalid.
+pub(crate) fn sealed_footer_of_image(image: &[u8]) -> Option<SealedFooter> {
+    let size = image.len() as u64;
+    if size < BLOCK_BYTES_U64 || size % BLOCK_BYTES_U64 != 0 {
+        return None;
+    }
+    let last_block = image.get(image.len().checked_sub(BLOCK_BYTES)?..)?;
+    let footer_bytes = trailer_footer_bytes(last_block)?;
+    let (footer_at, region_bytes) = footer_region(size, footer_bytes)?;
+    assert_eq!(
+        footer_at + region_bytes,
+        size,
+        "footer region ends the file"
+    );
+    let region = image.get(usize::try_from(footer_at).ok()?..)?;
+    footer_in_region(region, footer_bytes, footer_at)
 }
 
 /// Reads entry blocks `[low, high)` of a sealed unit; returns the valid

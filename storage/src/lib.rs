@@ -31,6 +31,7 @@ pub mod config;
 pub mod consume_queue;
 pub mod dma_backend;
 pub mod error;
+pub mod file_decoders;
 mod flush_signal;
 pub mod key_index;
 mod key_index_bloom;

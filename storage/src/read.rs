@@ -469,7 +469,7 @@ fn corrupt(what: &str, position: u64) -> StorageError {
 }
 
 /// Pair check of a read: the record is what its entry says.
-fn check_record(record: &[u8], entry: &CqEntry) -> StorageResult<()> {
+pub(crate) fn check_record(record: &[u8], entry: &CqEntry) -> StorageResult<()> {
     let position = position_of(entry.physical_offset);
     let header = record
         .get(..36)

@@ -487,7 +487,7 @@ async fn scan_segment(
 }
 
 /// Parses and checks a record found at `physical`; `None` if invalid.
-fn validate_record(bytes: &[u8], physical: i64) -> Option<RecordView<'_>> {
+pub(crate) fn validate_record(bytes: &[u8], physical: i64) -> Option<RecordView<'_>> {
     let view = RecordView::parse(bytes).ok()?;
     view.verify_body_crc().ok()?;
     if view.physical_offset() != physical || view.total_size() != bytes.len() {

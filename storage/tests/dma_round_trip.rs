@@ -116,3 +116,58 @@ fn records_survive_reopen_on_real_files() {
         .join()
         .expect("join");
 }
+
+/// ASYNC_FLUSH with the background task on real files: appends that never
+/// wait (past the write back-pressure budget and the append yield size)
+/// become durable through the background's write rounds and periodic
+/// overlapped syncs alone, and survive reopen.
+#[test]
+fn background_async_flush_makes_appends_durable_without_explicit_flush() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().to_path_buf();
+    LocalExecutorBuilder::new(Placement::Unbound)
+        .spawn(move || async move {
+            let mut config = config(&root, FlushDiskType::AsyncFlush);
+            config.flush_interval_commit_log_ms = 10;
+            config.dirty_bytes_max = 128 * 1024;
+            let store = Store::open(config, Rc::new(DmaBackend))
+                .await
+                .expect("open");
+            let background = store.clone();
+            glommio::spawn_local(async move { background.run_background().await }).detach();
+            let count = 1500;
+            for index in 0..count {
+                let record = encode_test_record("TopicTest", 0, &body(index), None);
+                let result = store
+                    .append("TopicTest", 0, &record, false)
+                    .await
+                    .expect("append");
+                assert_eq!(result.first_queue_offset, index as i64);
+            }
+            assert!(
+                store.append_position() > 1 << 20,
+                "test should pass the append yield size"
+            );
+            let target = store.append_position();
+            for _ in 0..2000 {
+                if store.durable_position() >= target {
+                    break;
+                }
+                glommio::timer::sleep(std::time::Duration::from_millis(5)).await;
+            }
+            assert!(
+                store.durable_position() >= target,
+                "background left {} bytes not durable",
+                target - store.durable_position()
+            );
+            check_all(&store, count).await;
+            store.close().await.expect("close");
+            glommio::timer::sleep(std::time::Duration::from_millis(50)).await;
+            drop(store);
+            let store = open(&root, FlushDiskType::AsyncFlush).await;
+            check_all(&store, count).await;
+        })
+        .expect("executor")
+        .join()
+        .expect("join");
+}
