@@ -3,7 +3,11 @@
 # fast keys are looked up, on one Thrust name server + 2-shard broker
 # (release, async flush, fresh store per case) on 127.0.0.1.
 #
-#   scripts/bench-query.sh [--seconds S] [--runs R] [--size BYTES]
+#   scripts/bench-query.sh [--seconds S] [--runs R] [--size BYTES] [--segment-mb MB]
+#
+# --segment-mb sets mappedFileSizeCommitLog (default 1024, Apache's 1 GiB);
+# a small value makes the lookups search sealed index files, not only the
+# active segment's in-memory index.
 #
 # Cases, alternated run by run (R runs each, medians reported):
 #   plain      sends without KEYS, index on (messageIndexEnable=true)
@@ -21,11 +25,13 @@ root=$(pwd)
 seconds=10
 runs=3
 size=1024
+segment_mb=1024
 while [ $# -gt 0 ]; do
     case "$1" in
         --seconds) seconds=$2; shift 2 ;;
         --runs) runs=$2; shift 2 ;;
         --size) size=$2; shift 2 ;;
+        --segment-mb) segment_mb=$2; shift 2 ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -83,6 +89,7 @@ listenPort=$port
 storePathRootDir=$out/store
 flushDiskType=ASYNC_FLUSH
 messageIndexEnable=$1
+mappedFileSizeCommitLog=$((segment_mb * 1024 * 1024))
 CONF
     "$bin/thrust-broker" -n "$namesrv" -c "$out/broker.conf" --shards 2 >>"$out/broker.log" 2>&1 &
     broker_pid=$!
@@ -134,7 +141,7 @@ for c in plain keys keys-off; do
     printf "| %s | %.0f | %s | %.2f |\n" "$c" "$rate" "$p99" "$(awk -v a="$rate" -v b="$plain" 'BEGIN{print (b>0)?a/b:0}')"
 done
 echo
-echo "| lookups in flight | lookups/s | p50 µs | p99 µs | misses | keys in store |"
+echo "| lookups in flight ($segment_mb MiB segments) | lookups/s | p50 µs | p99 µs | misses | keys in store |"
 echo "| --- | --- | --- | --- | --- | --- |"
 while read -r line; do
     printf "| %s | %.0f | %s | %s | %s | %s |\n" "$(jq -r .inflight <<<"$line")" \
