@@ -7,13 +7,14 @@
 # scenario ("PASS java5 send_batch") and a closing "N passed, M failed" line.
 # Exits non-zero if anything failed.
 #
-#   scripts/interop.sh [java4|java5|go ...]     (default: all clients)
+#   scripts/interop.sh [java4|java5|go|rust ...]     (default: all clients)
 #
 # INTEROP_JAVA_TEST=Class[#method] runs only those Java tests (surefire -Dtest);
 # INTEROP_KEEP=1 keeps the temporary directory (server logs, store, results).
 #
 # Clients (tests/interop/): java4 = rocketmq-client 4.9.x, java5 = 5.x (remoting
-# client), both with rocketmq-tools (mqadmin); go = rocketmq-client-go/v2.
+# client), both with rocketmq-tools (mqadmin); go = rocketmq-client-go/v2;
+# rust = rocketmq-client-rust (tests/interop/rust, its own Cargo project).
 # Needs: cargo, a JDK >= 17 with mvn, go. Maven and Go dependencies are fetched
 # on first use (mvn -B, go mod download) and reused from the local caches after.
 set -uo pipefail
@@ -23,7 +24,7 @@ started=$(date +%s)
 
 clients=("$@")
 if [ ${#clients[@]} -eq 0 ]; then
-    clients=(java4 java5 go)
+    clients=(java4 java5 go rust)
 fi
 
 echo "== building thrust (release)"
@@ -69,11 +70,18 @@ trap 'exit 130' INT TERM
 port_busy() {
     (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
-# A port p with p, p-2 (broker's second listener) and p+1 (HA) all free.
+# A port p with p, p-2 (broker's second listener) and p+1 (HA) all free,
+# below the kernel's ephemeral range: a port the clients' own connections
+# may take at any moment is not "free" (seen: broker bind failed with
+# "address already in use" on p-2).
+ephemeral_low=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+if [ -z "$ephemeral_low" ] || [ "$ephemeral_low" -lt 12000 ]; then
+    ephemeral_low=32768
+fi
 free_port() {
     local p
     for _ in $(seq 1 200); do
-        p=$((20000 + RANDOM % 30000))
+        p=$((10002 + RANDOM % (ephemeral_low - 10004)))
         if ! port_busy "$p" && ! port_busy $((p - 2)) && ! port_busy $((p + 1)); then
             echo "$p"
             return 0
@@ -160,11 +168,25 @@ run_go() {
     fi
 }
 
+run_rust() {
+    local log="$work/rust.log" before tgt="${CARGO_TARGET_DIR:-$root/target}/interop-rust"
+    before=$(wc -l <"$results")
+    echo "== rust (rocketmq-client-rust 1.0.0, log: $log)"
+    (cd tests/interop/rust && CARGO_TARGET_DIR="$tgt" timeout 1200 cargo build --locked -q) >"$log" 2>&1 &&
+        timeout 600 "$tgt/debug/thrust-interop-rust" -namesrv "$namesrv" -broker "$broker" \
+            -results "$results" >>"$log" 2>&1
+    if [ "$(wc -l <"$results")" = "$before" ]; then
+        echo "FAIL rust run  # no scenario ran, see $log" >>"$results"
+        tail -30 "$log"
+    fi
+}
+
 for c in "${clients[@]}"; do
     case "$c" in
         java4) run_java java4 rmq4 ;;
         java5) run_java java5 rmq5 ;;
         go) run_go ;;
+        rust) run_rust ;;
         *) echo "FAIL $c unknown_client" >>"$results" ;;
     esac
 done

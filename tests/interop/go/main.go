@@ -245,6 +245,188 @@ func goTagFilter() error {
 	return sameBodies(got, want)
 }
 
+// delivery is one message handed to a push consumer's callback.
+type delivery struct {
+	at                 time.Time
+	body, msgID, topic string
+	reconsumeTimes     int32
+	retryTopicProperty string
+}
+
+// recorder is a started clustering push consumer that records every delivery
+// and answers ConsumeRetryLater for the first `failures` deliveries.
+type recorder struct {
+	c   rocketmq.PushConsumer
+	mu  sync.Mutex
+	got []delivery
+}
+
+func startRecorder(topic, group string, failures int) (*recorder, error) {
+	r := &recorder{}
+	c, err := rocketmq.NewPushConsumer(consumer.WithNsResolver(resolver()),
+		consumer.WithGroupName(group), consumer.WithConsumerModel(consumer.Clustering),
+		consumer.WithConsumeFromWhere(consumer.ConsumeFromFirstOffset))
+	if err != nil {
+		return nil, err
+	}
+	sel := consumer.MessageSelector{Type: consumer.TAG, Expression: "*"}
+	err = c.Subscribe(topic, sel, func(_ context.Context, msgs ...*primitive.MessageExt) (consumer.ConsumeResult, error) {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		for _, m := range msgs {
+			r.got = append(r.got, delivery{at: time.Now(), body: string(m.Body), msgID: m.MsgId, topic: m.Topic,
+				reconsumeTimes: m.ReconsumeTimes, retryTopicProperty: m.GetProperty(primitive.PropertyRetryTopic)})
+		}
+		if len(r.got) <= failures {
+			return consumer.ConsumeRetryLater, nil
+		}
+		return consumer.ConsumeSuccess, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Start(); err != nil {
+		return nil, err
+	}
+	r.c = c
+	return r, nil
+}
+
+func (r *recorder) deliveries() []delivery {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]delivery(nil), r.got...)
+}
+
+// waitFor polls until at least n deliveries satisfy keep, or timeout passes.
+func (r *recorder) waitFor(timeout time.Duration, n int, keep func(delivery) bool) []delivery {
+	deadline := time.Now().Add(timeout)
+	for {
+		var out []delivery
+		for _, d := range r.deliveries() {
+			if keep(d) {
+				out = append(out, d)
+			}
+		}
+		if len(out) >= n || time.Now().After(deadline) {
+			return out
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// sendOne sends one message (delay level > 0 ⇒ WithDelayTimeLevel) and returns its msgId.
+func sendOne(topic, body string, delayLevel int) (string, error) {
+	p, err := rocketmq.NewProducer(producer.WithNsResolver(resolver()),
+		producer.WithGroupName(unique("PG_one_"+topic)), producer.WithRetry(0),
+		producer.WithSendMsgTimeout(10*time.Second))
+	if err != nil {
+		return "", err
+	}
+	if err := p.Start(); err != nil {
+		return "", err
+	}
+	defer p.Shutdown()
+	m := primitive.NewMessage(topic, []byte(body))
+	if delayLevel > 0 {
+		m.WithDelayTimeLevel(delayLevel)
+	}
+	res, err := p.SendSync(context.Background(), m)
+	if err != nil {
+		return "", fmt.Errorf("send %s: %w", body, err)
+	}
+	if res.Status != primitive.SendOK {
+		return "", fmt.Errorf("send %s: status %d", body, res.Status)
+	}
+	return res.MsgID, nil
+}
+
+// goDelayLevel2: a running consumer receives a level-2 (5 s) message no earlier
+// than 4.5 s after the send, and within 30 s.
+func goDelayLevel2() error {
+	topic := unique("T_godelay")
+	if err := createTopic(topic); err != nil {
+		return fmt.Errorf("create topic: %w", err)
+	}
+	r, err := startRecorder(topic, unique("CG_godelay"), 0)
+	if err != nil {
+		return err
+	}
+	defer r.c.Shutdown()
+	if _, err := sendOne(topic, "warm-up", 0); err != nil {
+		return err
+	}
+	if len(r.waitFor(scenarioWait, 1, func(d delivery) bool { return d.body == "warm-up" })) < 1 {
+		return fmt.Errorf("the consumer does not run: warm-up message not received")
+	}
+	time.Sleep(time.Second)
+	sentAt := time.Now()
+	msgID, err := sendOne(topic, "godelayed", 2)
+	if err != nil {
+		return err
+	}
+	mine := r.waitFor(scenarioWait, 1, func(d delivery) bool { return d.body == "godelayed" })
+	if len(mine) < 1 {
+		return fmt.Errorf("delayed message not received within %v", scenarioWait)
+	}
+	time.Sleep(time.Second)
+	mine = r.waitFor(0, 1, func(d delivery) bool { return d.body == "godelayed" })
+	delay := mine[0].at.Sub(sentAt)
+	fmt.Printf("go_delay_level_2 measured delay: %d ms\n", delay.Milliseconds())
+	if len(mine) != 1 {
+		return fmt.Errorf("delivered %d times", len(mine))
+	}
+	if delay < 4500*time.Millisecond || delay > 30*time.Second {
+		return fmt.Errorf("delivered %v after the send, want 4.5 s .. 30 s", delay)
+	}
+	if d := mine[0]; d.topic != topic || d.msgID != msgID || d.reconsumeTimes != 0 {
+		return fmt.Errorf("delivery %+v, want topic %s msgId %s reconsumeTimes 0", d, topic, msgID)
+	}
+	return nil
+}
+
+// goRetryOnce: ConsumeRetryLater once ⇒ the message comes back (delay level 3,
+// 10 s) with ReconsumeTimes 1, the same msgId and body, the original topic.
+func goRetryOnce() error {
+	topic := unique("T_goretry")
+	if err := createTopic(topic); err != nil {
+		return fmt.Errorf("create topic: %w", err)
+	}
+	msgID, err := sendOne(topic, "goretry", 0)
+	if err != nil {
+		return err
+	}
+	r, err := startRecorder(topic, unique("CG_goretry"), 1)
+	if err != nil {
+		return err
+	}
+	defer r.c.Shutdown()
+	all := func(delivery) bool { return true }
+	if got := r.waitFor(scenarioWait, 2, all); len(got) < 2 {
+		return fmt.Errorf("redelivery not received: %+v", got)
+	}
+	time.Sleep(3 * time.Second) // a third delivery would show up here
+	got := r.deliveries()
+	if len(got) != 2 {
+		return fmt.Errorf("delivered %d times, want 2: %+v", len(got), got)
+	}
+	for i, d := range got {
+		if d.body != "goretry" || d.msgID != msgID || d.topic != topic || d.reconsumeTimes != int32(i) {
+			return fmt.Errorf("delivery %d: %+v, want body goretry msgId %s topic %s reconsumeTimes %d",
+				i, d, msgID, topic, i)
+		}
+	}
+	if got[1].retryTopicProperty != topic {
+		return fmt.Errorf("redelivery RETRY_TOPIC %q, want %q", got[1].retryTopicProperty, topic)
+	}
+	gap := got[1].at.Sub(got[0].at)
+	fmt.Printf("go_retry_reconsume_later_once gap: %d ms\n", gap.Milliseconds())
+	if gap < 9*time.Second {
+		return fmt.Errorf("redelivered %v after the first delivery, want >= 9 s (delay level 3)", gap)
+	}
+	return nil
+}
+
 func report(verdict, scenario string, err error) {
 	line := verdict + " go " + scenario
 	if err != nil {
@@ -274,6 +456,8 @@ func main() {
 		{"go_send_sync", goSendSync},
 		{"go_push_clustering", goPushClustering},
 		{"go_tag_filter", goTagFilter},
+		{"go_delay_level_2", goDelayLevel2},
+		{"go_retry_reconsume_later_once", goRetryOnce},
 	} {
 		done := make(chan error, 1)
 		go func() { done <- s.fn() }()

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.rocketmq.client.producer.DefaultMQProducer;
 import org.apache.rocketmq.client.producer.SendStatus;
 import org.apache.rocketmq.common.message.Message;
@@ -78,6 +79,20 @@ class ConsumeModesTest {
                 .count();
     }
 
+    /** Prints (test output file), per consumer, its client id and deliveries as queueId:queueOffset:body. */
+    private static void dump(String what, List<Collector> cs) {
+        StringBuilder sb = new StringBuilder(what + ":\n");
+        for (Collector c : cs) {
+            sb.append("  ").append(c.consumer.buildMQClientId()).append(" owns ").append(ownedQueues(c)).append(":");
+            for (MessageExt m : c.received) {
+                sb.append(' ').append(m.getQueueId()).append(':').append(m.getQueueOffset()).append(':')
+                        .append(new String(m.getBody(), StandardCharsets.UTF_8));
+            }
+            sb.append('\n');
+        }
+        System.out.println(sb);
+    }
+
     private static int total(List<Collector> cs) {
         return cs.stream().mapToInt(c -> c.received.size()).sum();
     }
@@ -105,7 +120,11 @@ class ConsumeModesTest {
                     () -> "8 queues spread over 3 consumers: " + describe(cs, topic, group));
             Set<String> settled = send(topic, "b", 40, 8);
             want.addAll(settled);
-            assertTrue(Thrust.waitFor(Thrust.SCENARIO_WAIT_MS, () -> union(cs).containsAll(want)),
+            boolean allB = Thrust.waitFor(Thrust.SCENARIO_WAIT_MS, () -> union(cs).containsAll(want));
+            if (!allB) {
+                dump("deliveries after the settled batch", cs);
+            }
+            assertTrue(allB,
                     () -> "received " + total(cs) + " of " + want.size() + ", missing "
                             + missing(want, union(cs)) + "; " + describe(cs, topic, group));
             Thread.sleep(1_000);
@@ -122,6 +141,78 @@ class ConsumeModesTest {
             assertTrue(Thrust.waitFor(Thrust.SCENARIO_WAIT_MS, () -> union(cs).containsAll(later)),
                     "messages after the leave are all consumed");
         } finally {
+            cs.forEach(Collector::close);
+        }
+    }
+
+    /** The subscription version a member's pulls carry (set at its last rebalance change). */
+    private static long subVersion(Collector c) {
+        return c.consumer.getDefaultMQPushConsumerImpl().getRebalanceImpl().getSubscriptionInner()
+                .get(c.topic).getSubVersion();
+    }
+
+    private static void heartbeat(Collector c) {
+        c.consumer.getDefaultMQPushConsumerImpl().getmQClientFactory().sendHeartbeatToAllBrokerWithLock();
+    }
+
+    /**
+     * Regression for the java4 flake of three_consumers_share_then_one_leaves: each member
+     * pulls with the subscription version of its own last rebalance, and the broker must keep
+     * the newest version any member sent (Apache: ConsumerGroupInfo.updateSubscription only
+     * replaces a topic's subscription by a newer one). A member whose heartbeat carries an
+     * older version must not make the broker answer SUBSCRIPTION_NOT_LATEST to the member with
+     * the newest one, whatever order their heartbeats arrive in.
+     */
+    @Test
+    void older_member_heartbeat_does_not_starve_newest_member() throws Exception {
+        String topic = Thrust.unique("T_subver");
+        String group = Thrust.unique("CG_subver");
+        Set<String> want = send(topic, "a", 8, 8);
+        List<Collector> cs = new ArrayList<>();
+        AtomicBoolean hammering = new AtomicBoolean(true);
+        Thread hammer = null;
+        try {
+            for (int i = 0; i < 2; i++) {
+                cs.add(Collector.concurrently(group, topic, "*", "CLUSTERING"));
+            }
+            assertTrue(Thrust.waitFor(Thrust.SCENARIO_WAIT_MS, () -> cs.stream().allMatch(c -> ownedQueues(c) == 4)
+                    && union(cs).containsAll(want)),
+                    () -> "2 members with 4 queues each drain the first batch: " + describe(cs, topic, group));
+            Thread.sleep(1_000);
+            Collector newest = subVersion(cs.get(0)) >= subVersion(cs.get(1)) ? cs.get(0) : cs.get(1);
+            Collector older = newest == cs.get(0) ? cs.get(1) : cs.get(0);
+            if (subVersion(newest) == subVersion(older)) {
+                // Same millisecond: make one newer, as the client does on a rebalance change.
+                newest.consumer.getDefaultMQPushConsumerImpl().getRebalanceImpl().getSubscriptionInner()
+                        .get(topic).setSubVersion(subVersion(older) + 1);
+            }
+            System.out.println("sub versions: newest " + subVersion(newest) + ", older " + subVersion(older));
+            heartbeat(newest);
+            // From now on the older member's heartbeat is always the last one the broker saw.
+            hammer = new Thread(() -> {
+                while (hammering.get()) {
+                    heartbeat(older);
+                    try {
+                        Thread.sleep(300);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            });
+            hammer.start();
+            Thread.sleep(1_000);
+            Set<String> later = send(topic, "b", 40, 8);
+            boolean all = Thrust.waitFor(25_000, () -> union(cs).containsAll(later));
+            if (!all) {
+                dump("deliveries (newest member " + newest.consumer.buildMQClientId() + ")", cs);
+            }
+            assertTrue(all, () -> "all messages consumed within 25 s (less than a heartbeat period); missing "
+                    + missing(later, union(cs)) + "; " + describe(cs, topic, group));
+        } finally {
+            hammering.set(false);
+            if (hammer != null) {
+                hammer.join(5_000);
+            }
             cs.forEach(Collector::close);
         }
     }
