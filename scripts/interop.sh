@@ -42,6 +42,11 @@ namesrv_pid=""
 broker_pid=""
 
 stop_servers() {
+    # A scenario may have restarted the broker (restart-broker.sh below):
+    # the live broker's pid is in broker.pid.
+    if [ -s "$work/broker.pid" ]; then
+        broker_pid=$(cat "$work/broker.pid")
+    fi
     for pid in "$broker_pid" "$namesrv_pid"; do
         if [ -n "$pid" ]; then
             kill -TERM "$pid" 2>/dev/null || true
@@ -130,9 +135,15 @@ if ! wait_port "$ns_port"; then
     echo "0 passed, 1 failed"
     exit 1
 fi
-RUST_LOG="${RUST_LOG:-warn}" "$bin/thrust-broker" -n "$namesrv" -c "$work/broker.conf" --shards 2 \
-    >"$work/broker.log" 2>&1 &
-broker_pid=$!
+# The broker runs under a keeper subshell that waits for it, so a killed
+# broker is reaped at once: an unreaped (zombie) glommio broker keeps its
+# io_uring-held listening sockets, and a restarted one could not bind.
+(
+    RUST_LOG="${RUST_LOG:-warn}" "$bin/thrust-broker" -n "$namesrv" -c "$work/broker.conf" \
+        --shards 2 >>"$work/broker.log" 2>&1 &
+    echo $! >"$work/broker.pid"
+    wait $!
+) &
 if ! wait_port "$broker_port"; then
     echo "FAIL thrust broker_start"
     tail -20 "$work/broker.log"
@@ -140,6 +151,34 @@ if ! wait_port "$broker_port"; then
     exit 1
 fi
 sleep 2 # first registration with the name server
+
+# Scenario 7's broker restart: SIGKILL the broker (SYNC_FLUSH: every
+# acknowledged message must survive), wait until its ports are released,
+# start it again on the same store and wait until it serves. Java tests get
+# the path in -Dthrust.restartBroker. Exit 0 once the new broker listens.
+cat >"$work/restart-broker.sh" <<RESTART
+#!/usr/bin/env bash
+set -u
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/\$1") 2>/dev/null; }
+pid=\$(cat "$work/broker.pid")
+kill -KILL "\$pid" 2>/dev/null
+for _ in \$(seq 1 300); do kill -0 "\$pid" 2>/dev/null || break; sleep 0.1; done
+for _ in \$(seq 1 300); do
+    port_busy $broker_port || port_busy $((broker_port - 2)) || break
+    sleep 0.1
+done
+echo "== broker killed and restarted by a scenario at \$(date +%T)" >>"$work/broker.log"
+: >"$work/broker.pid"
+(
+    RUST_LOG="${RUST_LOG:-warn}" "$bin/thrust-broker" -n "$namesrv" -c "$work/broker.conf" \
+        --shards 2 >>"$work/broker.log" 2>&1 </dev/null &
+    echo \$! >"$work/broker.pid"
+    wait \$!
+) >/dev/null 2>&1 &
+for _ in \$(seq 1 600); do port_busy $broker_port && exit 0; sleep 0.1; done
+exit 1
+RESTART
+chmod +x "$work/restart-broker.sh"
 
 # Runs one client; its scenario lines are appended to $results. A client that
 # printed no line at all (build or start-up failure) gets one FAIL line.
@@ -149,6 +188,7 @@ run_java() { # label profile
     echo "== $label (mvn -P $profile test, log: $log)"
     (cd tests/interop/java && timeout 900 mvn -B -q -P "$profile" \
         -Dthrust.namesrv="$namesrv" -Dthrust.broker="$broker" -Dthrust.results="$results" \
+        -Dthrust.restartBroker="$work/restart-broker.sh" \
         ${INTEROP_JAVA_TEST:+-Dtest="$INTEROP_JAVA_TEST"} \
         -Dsurefire.failIfNoSpecifiedTests=false test) >"$log" 2>&1
     if [ "$(wc -l <"$results")" = "$before" ]; then

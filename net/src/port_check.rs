@@ -7,7 +7,7 @@
 //! dropping it at once tells us whether the port is free.
 
 use std::io;
-use std::net::{SocketAddr, TcpListener};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
 use crate::NetError;
@@ -26,6 +26,13 @@ pub fn ensure_port_free(addr: SocketAddr) -> Result<SocketAddr, NetError> {
     let probe = match TcpListener::bind(addr) {
         Ok(probe) => probe,
         Err(source) if source.kind() == io::ErrorKind::AddrInUse => {
+            // Sockets that only linger (a killed server's connections in
+            // FIN_WAIT, which lack SO_REUSEADDR) also refuse the probe, yet
+            // glommio's SO_REUSEPORT bind succeeds and nobody serves the
+            // port: only a listener that answers counts as "in use".
+            if !something_listens(addr) {
+                return Ok(addr);
+            }
             return Err(NetError::AddrInUse { addr, source });
         }
         Err(source) => return Err(NetError::Bind { addr, source }),
@@ -36,6 +43,21 @@ pub fn ensure_port_free(addr: SocketAddr) -> Result<SocketAddr, NetError> {
     drop(probe);
     assert!(addr.port() == 0 || bound.port() == addr.port());
     Ok(bound)
+}
+
+/// Whether a TCP listener accepts connections on `addr` (its loopback
+/// address when `addr` is a wildcard). Anything but "refused" counts as yes.
+fn something_listens(addr: SocketAddr) -> bool {
+    let ip = match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    let target = SocketAddr::new(ip, addr.port());
+    match TcpStream::connect_timeout(&target, Duration::from_millis(500)) {
+        Ok(_) => true,
+        Err(error) => error.kind() != io::ErrorKind::ConnectionRefused,
+    }
 }
 
 /// [`ensure_port_free`], retried every 100 ms for up to `patience` while
@@ -79,6 +101,20 @@ mod tests {
             ensure_port_free(addr),
             Err(NetError::AddrInUse { .. })
         ));
+    }
+
+    #[test]
+    fn port_held_only_by_a_connection_is_free_to_listen_on() {
+        // A client socket holds its local port without SO_REUSEADDR, so a
+        // bind probe on that port fails although nothing listens there
+        // (as a killed server's lingering connections do).
+        let server = TcpListener::bind("127.0.0.1:0").unwrap();
+        let client = TcpStream::connect(server.local_addr().unwrap()).unwrap();
+        let held = SocketAddr::new(
+            Ipv4Addr::UNSPECIFIED.into(),
+            client.local_addr().unwrap().port(),
+        );
+        assert_eq!(ensure_port_free(held).unwrap(), held);
     }
 
     #[test]
