@@ -330,27 +330,39 @@ fn producer_config(
     })
 }
 
-fn produce(cmd: ProduceCmd) -> Result<Value, BenchError> {
-    let targets = resolve(&cmd.common, Use::Write)?;
-    let config = producer_config(&cmd.common, &cmd.send, targets)?;
-    let (warmup, duration) = timing(&cmd.common)?;
+/// Runs `work` on every worker thread as the one "produce" stream of
+/// requests (sends, or lookups) and collects the totals.
+fn run_request_stream<C, W, F>(common: &Common, config: C, work: W) -> Result<Totals, BenchError>
+where
+    C: Clone + Send + Sync + 'static,
+    W: Fn(C, RunClock, usize, Rc<RefCell<Stats>>) -> F + Copy + Send + Sync + 'static,
+    F: std::future::Future<Output = ()> + 'static,
+{
+    let (warmup, duration) = timing(common)?;
     let clock = RunClock::new(warmup, duration);
-    let (events, handles) = runner::spawn_workers(cmd.common.threads, move |thread, events| {
+    let (events, handles) = runner::spawn_workers(common.threads, move |thread, events| {
         let config = config.clone();
         async move {
             let stats = Rc::new(RefCell::new(Stats::new()));
-            let work = producer::run(config, clock, thread, stats.clone());
-            runner::run_worker(work, vec![(Stream::Produce, stats)], clock, events).await;
+            let requests = work(config, clock, thread, stats.clone());
+            runner::run_worker(requests, vec![(Stream::Produce, stats)], clock, events).await;
         }
     })?;
     let totals = runner::collect(
         events,
-        cmd.common.threads,
+        common.threads,
         clock,
         &[Stream::Produce],
-        cmd.common.quiet,
+        common.quiet,
     );
     join(handles);
+    Ok(totals)
+}
+
+fn produce(cmd: ProduceCmd) -> Result<Value, BenchError> {
+    let targets = resolve(&cmd.common, Use::Write)?;
+    let config = producer_config(&cmd.common, &cmd.send, targets)?;
+    let totals = run_request_stream(&cmd.common, config, producer::run)?;
     Ok(build_report(
         "produce",
         &cmd.common,
@@ -491,24 +503,7 @@ fn query(cmd: QueryCmd) -> Result<Value, BenchError> {
         count: cmd.common.count,
         timeout: Duration::from_millis(cmd.common.timeout_ms),
     };
-    let (warmup, duration) = timing(&cmd.common)?;
-    let clock = RunClock::new(warmup, duration);
-    let (events, handles) = runner::spawn_workers(cmd.common.threads, move |thread, events| {
-        let config = config.clone();
-        async move {
-            let stats = Rc::new(RefCell::new(Stats::new()));
-            let work = query::run(config, clock, thread, stats.clone());
-            runner::run_worker(work, vec![(Stream::Produce, stats)], clock, events).await;
-        }
-    })?;
-    let totals = runner::collect(
-        events,
-        cmd.common.threads,
-        clock,
-        &[Stream::Produce],
-        cmd.common.quiet,
-    );
-    join(handles);
+    let totals = run_request_stream(&cmd.common, config, query::run)?;
     let params = json!({
         "keys": cmd.keys, "concurrency": cmd.concurrency, "max_num": cmd.max_num,
     });
