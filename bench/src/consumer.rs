@@ -8,7 +8,7 @@
 //! bench measures delivery, it is not a consumer of record.
 //!
 //! Each received message counts once, with its end-to-end latency: now minus
-//! the producer's stamp (µs, see [`crate::producer::stamped`]) when the body
+//! the producer's stamp (µs, see [`crate::producer::stamp`]) when the body
 //! carries one, else now minus the born timestamp (ms resolution).
 //!
 //! Queues are spread over worker threads (queue `i` on thread

@@ -1,14 +1,17 @@
 //! thrust-bench: a load generator for RocketMQ-compatible brokers (Thrust
 //! and Apache RocketMQ alike) with HDR latency histograms.
 //!
-//! `thrust-bench produce|consume|e2e -n NAMESRV [options]`; `--help` lists
-//! the options. It finds brokers through the name server
+//! `thrust-bench produce|consume|e2e|query -n NAMESRV [options]`; `--help`
+//! lists the options. It finds brokers through the name server
 //! (GET_ROUTEINFO_BY_TOPIC, [`route`]), sends from [`producer`] senders
-//! (closed loop, or open loop on a [`schedule`] with `--rate`), pulls with
-//! long polling from [`consumer`] loops, prints a progress line a second
-//! and a final report ([`report`]; `--json` for one JSON object on
-//! stdout). Worker threads each run a glommio executor ([`runner`]); the
-//! statistics are per thread and merged once a second ([`stats`]).
+//! (closed loop, or open loop on a [`schedule`] with `--rate`) over its own
+//! lean connections ([`send_connection`]; each queue's header is encoded
+//! once, [`send_template`]), so that the tool takes little CPU from the
+//! broker it measures; pulls with long polling from [`consumer`] loops,
+//! prints a progress line a second and a final report ([`report`]; `--json`
+//! for one JSON object on stdout). Worker threads each run a glommio
+//! executor ([`runner`]); the statistics are per thread and merged once a
+//! second ([`stats`]).
 //!
 //! Place in the crate graph: depends on `thrust-core` and `thrust-net`
 //! only; it never links the broker, so it measures what a client sees.
@@ -19,9 +22,14 @@ mod error;
 mod producer;
 mod query;
 mod report;
+mod response_head;
 mod route;
 mod runner;
 mod schedule;
+mod send_client;
+mod send_connection;
+mod send_template;
+mod sender;
 mod stats;
 
 use std::cell::RefCell;
@@ -310,7 +318,7 @@ fn producer_config(
     }
     // A fixed pattern (not zeros, which a compressing path could shrink).
     let payload: Vec<u8> = (0..send.size).map(|i| b'a' + (i % 26) as u8).collect();
-    Ok(ProducerConfig {
+    ProducerConfig {
         targets,
         topic: common.topic.clone(),
         group: send.producer_group.clone(),
@@ -327,7 +335,9 @@ fn producer_config(
         count: common.count,
         stamp: send.stamp,
         timeout: Duration::from_millis(common.timeout_ms),
-    })
+        templates: Vec::new(),
+    }
+    .prepare()
 }
 
 /// Runs `work` on every worker thread as the one "produce" stream of

@@ -14,29 +14,37 @@
 //! counted from the intended send time. Without it they send as fast as
 //! answers come back (closed loop, "max rate").
 //!
-//! Payloads are made before timing starts. Per message the sender clones a
-//! prepared extFields map of its queue and adds the born timestamp and the
-//! properties (with a fresh UNIQ_KEY, as the Java client sets one); the body
-//! is a shared `Bytes`, except with `--stamp` (e2e), where the intended
-//! send time is written into a copy of the first 16 bytes of each body.
+//! Payloads and request headers are made before timing starts. Each queue
+//! gets a [`SendTemplate`]: its header encoded once by core, filled in per
+//! message with the opaque, born timestamp, `KEYS` number and a fresh
+//! UNIQ_KEY (the Java client sets one on every message), so the bytes on the
+//! wire are what encoding the full command would give. Sends go over
+//! [`SendClient`] connections, which write those frames directly and read
+//! back only each response's code (see [`crate::send_connection`]). The body
+//! is the shared payload, except with `--stamp` (e2e), where the intended
+//! send time goes in a 16-byte stamp written ahead of the rest of it.
 
 use std::cell::RefCell;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::rc::Rc;
 use std::time::Duration;
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{Bytes, BytesMut};
 use thrust_core::code::RequestCode;
 use thrust_core::ext_fields::ExtFields;
-use thrust_core::frame::RemotingCommand;
 use thrust_core::header::SendMessageRequestHeader;
 use thrust_core::message::batch::{encode_batch, BatchEntry};
 use thrust_core::message::msg_id::UniqKeyGenerator;
-use thrust_net::{Client, ClientConfig, NetError};
+use thrust_net::{NetError, FRAME_BYTES_MAX};
 
+use crate::error::BenchError;
 use crate::route::{Targets, AUTO_CREATE_QUEUE_NUMS};
 use crate::runner::RunClock;
-use crate::schedule::{Schedule, Slot};
+use crate::send_client::SendClient;
+use crate::send_template::{
+    properties, send_command, SendTemplate, BORN_MARKER, KEY_MARKER, OPAQUE_MARKER, UNIQ_MARKER,
+};
+use crate::sender::run_sender;
 use crate::stats::{Stats, ERROR_BACKPRESSURE, ERROR_CONNECTION, ERROR_TIMEOUT};
 
 /// Marks a body whose bytes 8..16 hold its intended send time (µs since the
@@ -45,13 +53,6 @@ use crate::stats::{Stats, ERROR_BACKPRESSURE, ERROR_CONNECTION, ERROR_TIMEOUT};
 pub const STAMP_MAGIC: &[u8; 8] = b"THRBENCH";
 /// Bytes of a stamp: magic and a big-endian u64.
 pub const STAMP_SIZE_BYTES: usize = 16;
-/// A oneway sender waits while its connection has more than this queued.
-pub const ONEWAY_QUEUED_BYTES_MAX: usize = 4 * 1024 * 1024;
-/// Most waits of [`ONEWAY_WAIT`] for the write queue to drain per send.
-const ONEWAY_WAITS_MAX: u32 = 100_000;
-const ONEWAY_WAIT: Duration = Duration::from_micros(50);
-/// Pause after a connection error, so a dead broker is not spun on.
-const ERROR_PAUSE: Duration = Duration::from_millis(10);
 
 /// How sends are made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -85,6 +86,9 @@ pub struct ProducerConfig {
     pub count: Option<u64>,
     pub stamp: bool,
     pub timeout: Duration,
+    /// Per queue (index as in `targets.queues`): its prepared send header.
+    /// Filled by [`ProducerConfig::prepare`].
+    pub templates: Vec<SendTemplate>,
 }
 
 impl ProducerConfig {
@@ -106,21 +110,68 @@ impl ProducerConfig {
         let share = count / senders + u64::from(sender < count % senders);
         Some(share.div_ceil(self.batch.max(1) as u64))
     }
+
+    /// Prepares the send header of every queue.
+    ///
+    /// # Errors
+    /// [`BenchError::Options`] when a send's body would not fit in a frame,
+    /// or an option holds the text of a template marker (see
+    /// [`crate::send_template`]).
+    pub fn prepare(mut self) -> Result<ProducerConfig, BenchError> {
+        let body_bytes = if self.batch > 1 {
+            batch_body(&self, 0).len()
+        } else {
+            self.payload.len().max(STAMP_SIZE_BYTES)
+        };
+        if body_bytes > FRAME_BYTES_MAX {
+            return Err(BenchError::Options(format!(
+                "a send body of {body_bytes} bytes exceeds the frame limit of {FRAME_BYTES_MAX}"
+            )));
+        }
+        let code = if self.batch > 1 {
+            RequestCode::SEND_BATCH_MESSAGE.0
+        } else {
+            RequestCode::SEND_MESSAGE_V2.0
+        };
+        let marked_properties = (self.batch <= 1).then(|| {
+            let key = self.keys.then_some(KEY_MARKER);
+            properties(&fixed_properties(&self), key, UNIQ_MARKER)
+        });
+        let oneway = self.mode == Mode::Oneway;
+        let mut templates = Vec::with_capacity(self.targets.queues.len());
+        for queue in &self.targets.queues {
+            let fields = header_fields(&self, queue.queue_id, &queue.broker_name);
+            let properties = marked_properties.as_deref();
+            let marked = send_command(
+                code,
+                &fields,
+                oneway,
+                OPAQUE_MARKER,
+                BORN_MARKER,
+                properties,
+            );
+            let template = SendTemplate::new(&marked)
+                .map_err(|err| BenchError::Options(format!("cannot prepare sends: {err}")))?;
+            templates.push(template);
+        }
+        self.templates = templates;
+        Ok(self)
+    }
 }
 
 /// What the senders of one worker share.
-struct Shared {
-    config: ProducerConfig,
-    clock: RunClock,
-    /// Per queue (index as in `targets.queues`): its prepared extFields.
-    templates: Vec<ExtFields>,
+pub(crate) struct Shared {
+    pub config: ProducerConfig,
+    pub clock: RunClock,
     /// Per queue: index of its broker in `clients`.
-    broker_of_queue: Vec<usize>,
+    pub broker_of_queue: Vec<usize>,
     /// Per broker: this worker's connections to it.
-    clients: Vec<Vec<Rc<Client>>>,
+    pub clients: Vec<Vec<SendClient>>,
     /// The prepared batch body (when `batch > 1`).
-    batch_body: Bytes,
-    stats: Rc<RefCell<Stats>>,
+    pub batch_body: Bytes,
+    /// The payload after the stamp (with `--stamp`).
+    pub stamped_rest: Bytes,
+    pub stats: Rc<RefCell<Stats>>,
 }
 
 /// Runs the senders of worker `thread` until each is done.
@@ -130,14 +181,19 @@ pub async fn run(
     thread: usize,
     stats: Rc<RefCell<Stats>>,
 ) {
+    assert_eq!(
+        config.templates.len(),
+        config.targets.queues.len(),
+        "producer config not prepared"
+    );
     let threads = config.threads.max(1);
     let brokers = config.targets.broker_addrs();
     let local_connections = connections_of_thread(config.connections, threads, thread);
-    let clients: Vec<Vec<Rc<Client>>> = brokers
+    let clients: Vec<Vec<SendClient>> = brokers
         .iter()
         .map(|&addr| {
             (0..local_connections)
-                .map(|_| Rc::new(Client::new(addr, client_config())))
+                .map(|_| SendClient::new(addr, config.timeout))
                 .collect()
         })
         .collect();
@@ -147,21 +203,18 @@ pub async fn run(
         .iter()
         .map(|q| brokers.iter().position(|&a| a == q.addr).unwrap_or(0))
         .collect();
-    let templates = config
-        .targets
-        .queues
-        .iter()
-        .map(|q| template(&config, &config.targets, q.queue_id, &q.broker_name))
-        .collect();
     let batch_body = batch_body(&config, thread);
+    let stamped_rest = config
+        .payload
+        .slice(STAMP_SIZE_BYTES.min(config.payload.len())..);
     let senders = config.senders();
     let shared = Rc::new(Shared {
         config,
         clock,
-        templates,
         broker_of_queue,
         clients,
         batch_body,
+        stamped_rest,
         stats,
     });
     let tasks: Vec<_> = (thread..senders)
@@ -170,6 +223,9 @@ pub async fn run(
         .collect();
     for task in tasks {
         task.await;
+    }
+    for client in shared.clients.iter().flatten() {
+        client.shutdown().await;
     }
 }
 
@@ -180,15 +236,12 @@ pub fn connections_of_thread(connections: usize, threads: usize, thread: usize) 
     connections / threads + usize::from(thread < connections % threads)
 }
 
-fn client_config() -> ClientConfig {
-    ClientConfig::default()
-}
-
-fn template(config: &ProducerConfig, targets: &Targets, queue_id: i32, broker: &str) -> ExtFields {
+/// The extFields every send to `queue_id` carries (all but `g` and `i`).
+fn header_fields(config: &ProducerConfig, queue_id: i32, broker: &str) -> ExtFields {
     let header = SendMessageRequestHeader {
         producer_group: config.group.clone(),
         topic: config.topic.clone(),
-        default_topic: targets.default_topic.clone(),
+        default_topic: config.targets.default_topic.clone(),
         default_topic_queue_nums: AUTO_CREATE_QUEUE_NUMS,
         queue_id,
         sys_flag: 0,
@@ -217,7 +270,8 @@ fn fixed_properties(config: &ProducerConfig) -> String {
     text
 }
 
-fn uniq_generator(thread: usize) -> UniqKeyGenerator {
+/// The UNIQ_KEY generator of a sender (or of a worker, for batch bodies).
+pub(crate) fn uniq_generator(thread: usize) -> UniqKeyGenerator {
     let salt = i32::try_from(thread).unwrap_or(0);
     UniqKeyGenerator::new(IpAddr::V4(Ipv4Addr::LOCALHOST), std::process::id(), salt)
 }
@@ -230,15 +284,9 @@ fn batch_body(config: &ProducerConfig, thread: usize) -> Bytes {
     }
     let mut generator = uniq_generator(thread);
     let now_ms = i64::try_from(crate::runner::unix_us_now() / 1_000).unwrap_or(0);
+    let fixed = fixed_properties(config);
     let properties: Vec<String> = (0..config.batch)
-        .map(|_| {
-            let id = generator.next(now_ms);
-            format!(
-                "{}UNIQ_KEY\u{1}{}\u{2}",
-                fixed_properties(config),
-                id.as_str()
-            )
-        })
+        .map(|_| properties(&fixed, None, generator.next(now_ms).as_str()))
         .collect();
     let entries: Vec<BatchEntry> = properties
         .iter()
@@ -255,133 +303,17 @@ fn batch_body(config: &ProducerConfig, thread: usize) -> Bytes {
     out.freeze()
 }
 
-async fn run_sender(shared: Rc<Shared>, sender: usize) {
-    let config = &shared.config;
-    let clock = shared.clock;
-    let mut schedule = config
-        .rate_per_s
-        .map(|rate| Schedule::new(rate, config.senders(), sender));
-    let sends_max = shared.config.sends_of(sender);
-    let fixed = fixed_properties(config);
-    let mut generator = uniq_generator(sender);
-    let queues = shared.templates.len();
-    assert!(queues > 0, "no queues to send to");
-    let mut next_queue = sender;
-    let mut sends: u64 = 0;
-    let local_connections = shared.clients.first().map_or(1, Vec::len).max(1);
-    let connection = (sender / config.threads.max(1)) % local_connections;
-    loop {
-        if sends_max.is_some_and(|max| sends >= max) || clock.past_deadline() {
-            break;
-        }
-        let slot = match schedule.as_mut() {
-            Some(schedule) => {
-                let slot = schedule.next(clock.now_ns());
-                if slot.wait_ns > 0 {
-                    glommio::timer::sleep(Duration::from_nanos(slot.wait_ns)).await;
-                    if clock.past_deadline() {
-                        break;
-                    }
-                }
-                slot
-            }
-            // Closed loop: the intended time is now.
-            None => Slot {
-                intended_ns: clock.now_ns(),
-                wait_ns: 0,
-            },
-        };
-        let intended_ns = slot.intended_ns;
-        let queue = next_queue % queues;
-        next_queue = next_queue.wrapping_add(1);
-        // Keys k0, k1, ... are unique over all senders: sender s writes
-        // k(s), k(s + senders), ... so `query --keys N` finds each of them.
-        let key_seq = sends * config.senders() as u64 + sender as u64;
-        let command = build_command(&shared, queue, intended_ns, &fixed, &mut generator, key_seq);
-        let broker = shared.broker_of_queue.get(queue).copied().unwrap_or(0);
-        let Some(client) = shared.clients.get(broker).and_then(|c| c.get(connection)) else {
-            break;
-        };
-        let outcome = send(client, command, config.mode, config.timeout).await;
-        let latency_us = slot.latency_us(clock.now_ns());
-        let messages = config.batch.max(1) as u64;
-        let pause = match outcome {
-            Ok(0) => {
-                let body_bytes = messages * config.payload.len() as u64;
-                shared
-                    .stats
-                    .borrow_mut()
-                    .record_ok(latency_us, messages, body_bytes);
-                false
-            }
-            Ok(code) => {
-                shared.stats.borrow_mut().record_error(code);
-                false
-            }
-            Err(code) => {
-                shared.stats.borrow_mut().record_error(code);
-                code == ERROR_CONNECTION
-            }
-        };
-        if pause {
-            glommio::timer::sleep(ERROR_PAUSE).await;
-        }
-        sends += 1;
-    }
+/// The stamp written ahead of a body: [`STAMP_MAGIC`] and
+/// `intended_unix_us`, big-endian.
+pub fn stamp(intended_unix_us: u64) -> [u8; STAMP_SIZE_BYTES] {
+    let mut stamp = [0u8; STAMP_SIZE_BYTES];
+    let (magic, time) = stamp.split_at_mut(STAMP_MAGIC.len());
+    magic.copy_from_slice(STAMP_MAGIC);
+    time.copy_from_slice(&intended_unix_us.to_be_bytes());
+    stamp
 }
 
-fn build_command(
-    shared: &Shared,
-    queue: usize,
-    intended_ns: u64,
-    fixed: &str,
-    generator: &mut UniqKeyGenerator,
-    seq: u64,
-) -> RemotingCommand {
-    let config = &shared.config;
-    let clock = &shared.clock;
-    let born_ms = i64::try_from(clock.unix_us(clock.now_ns()) / 1_000).unwrap_or(0);
-    let mut fields = shared.templates.get(queue).cloned().unwrap_or_default();
-    fields.insert("g".to_owned(), born_ms.to_string());
-    if config.batch > 1 {
-        return RemotingCommand::request(RequestCode::SEND_BATCH_MESSAGE.0)
-            .with_ext_fields(fields)
-            .with_body(shared.batch_body.clone());
-    }
-    let mut properties = String::with_capacity(fixed.len() + 64);
-    properties.push_str(fixed);
-    if config.keys {
-        properties.push_str("KEYS\u{1}k");
-        properties.push_str(&seq.to_string());
-        properties.push('\u{2}');
-    }
-    properties.push_str("UNIQ_KEY\u{1}");
-    properties.push_str(generator.next(born_ms).as_str());
-    properties.push('\u{2}');
-    fields.insert("i".to_owned(), properties);
-    let body = if config.stamp {
-        stamped(&config.payload, clock.unix_us(intended_ns))
-    } else {
-        config.payload.clone()
-    };
-    RemotingCommand::request(RequestCode::SEND_MESSAGE_V2.0)
-        .with_ext_fields(fields)
-        .with_body(body)
-}
-
-/// A copy of `payload` whose first bytes carry [`STAMP_MAGIC`] and
-/// `intended_unix_us` (payloads shorter than the stamp grow to it).
-pub fn stamped(payload: &[u8], intended_unix_us: u64) -> Bytes {
-    let mut body = BytesMut::with_capacity(payload.len().max(STAMP_SIZE_BYTES));
-    body.put_slice(STAMP_MAGIC);
-    body.put_u64(intended_unix_us);
-    if let Some(rest) = payload.get(STAMP_SIZE_BYTES..) {
-        body.put_slice(rest);
-    }
-    body.freeze()
-}
-
-/// The stamp of a body made by [`stamped`], µs since the epoch.
+/// The time in a body that starts with a [`stamp`], µs since the epoch.
 pub fn stamp_of(body: &[u8]) -> Option<u64> {
     let magic = body.get(..STAMP_MAGIC.len())?;
     if magic != STAMP_MAGIC {
@@ -389,31 +321,6 @@ pub fn stamp_of(body: &[u8]) -> Option<u64> {
     }
     let bytes: [u8; 8] = body.get(8..STAMP_SIZE_BYTES)?.try_into().ok()?;
     Some(u64::from_be_bytes(bytes))
-}
-
-/// Sends one command; `Ok(response code)` or `Err(pseudo code)`.
-async fn send(
-    client: &Client,
-    command: RemotingCommand,
-    mode: Mode,
-    timeout: Duration,
-) -> Result<i32, i32> {
-    if mode != Mode::Oneway {
-        return client
-            .request(command, timeout)
-            .await
-            .map(|response| response.code)
-            .map_err(|err| error_code(&err));
-    }
-    let ctx = client.connection().await.map_err(|err| error_code(&err))?;
-    ctx.send_oneway(command).map_err(|err| error_code(&err))?;
-    for _ in 0..ONEWAY_WAITS_MAX {
-        if ctx.queued_write_bytes() <= ONEWAY_QUEUED_BYTES_MAX || ctx.is_closed() {
-            return Ok(0);
-        }
-        glommio::timer::sleep(ONEWAY_WAIT).await;
-    }
-    Err(ERROR_BACKPRESSURE)
 }
 
 /// The pseudo response code of a network error.
@@ -437,7 +344,17 @@ pub fn describe(targets: &Targets) -> String {
 
 #[cfg(test)]
 mod tests {
+    use bytes::BufMut;
+
     use super::*;
+
+    /// The body a stamped send puts on the wire: the stamp, then the
+    /// payload after it (a payload shorter than the stamp grows to it).
+    fn stamped(payload: &[u8], intended_unix_us: u64) -> Bytes {
+        let mut body = BytesMut::from(&stamp(intended_unix_us)[..]);
+        body.put_slice(payload.get(STAMP_SIZE_BYTES..).unwrap_or_default());
+        body.freeze()
+    }
 
     #[test]
     fn stamp_round_trips_and_keeps_the_payload_length() {
@@ -448,6 +365,7 @@ mod tests {
         assert_eq!(&body[16..], &payload[16..]);
         assert_eq!(stamp_of(&payload), None);
         assert_eq!(stamp_of(b"THRBENCH"), None);
+        assert_eq!(stamped(b"short", 7).len(), STAMP_SIZE_BYTES);
     }
 
     #[test]

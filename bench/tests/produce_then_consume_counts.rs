@@ -52,25 +52,7 @@ fn produced_count_is_reported_and_consumed_in_full() {
     assert_eq!(produce["produce"]["latency_us"]["samples"], MESSAGES);
     assert_eq!(produce["produce"]["body_bytes"], MESSAGES * 256);
 
-    let consume = common::run_bench(
-        &cluster,
-        &[
-            "consume",
-            "-t",
-            "CountTopic",
-            "-c",
-            &count,
-            "--from",
-            "first",
-            "--duration",
-            "60",
-            "--warmup",
-            "0",
-            "--suspend-ms",
-            "1000",
-        ],
-    )
-    .expect("consume");
+    let consume = common::consume_from_first(&cluster, "CountTopic", MESSAGES).expect("consume");
     assert_eq!(consume["consume"]["messages"], MESSAGES, "{consume}");
     assert_eq!(consume["consume"]["body_bytes"], MESSAGES * 256);
     assert_eq!(consume["consume"]["errors_total"], 0, "{consume}");

@@ -43,3 +43,4 @@ pub use port_check::{ensure_port_free, wait_port_free};
 pub use response::Response;
 pub use server::{Server, ServerConfig};
 pub use shutdown::{ShutdownFlag, SHUTDOWN_POLL_INTERVAL_MS};
+pub use write_queue::WriteQueue;

@@ -169,3 +169,32 @@ pub fn run_bench(cluster: &Cluster, args: &[&str]) -> Result<serde_json::Value, 
         )
     })
 }
+
+/// Consumes `count` messages of `topic` from the first offset with
+/// `thrust-bench consume` (long polls of 1 s, at most 60 s) and returns
+/// its report.
+pub fn consume_from_first(
+    cluster: &Cluster,
+    topic: &str,
+    count: u64,
+) -> Result<serde_json::Value, String> {
+    let count = count.to_string();
+    run_bench(
+        cluster,
+        &[
+            "consume",
+            "-t",
+            topic,
+            "-c",
+            &count,
+            "--from",
+            "first",
+            "--duration",
+            "60",
+            "--warmup",
+            "0",
+            "--suspend-ms",
+            "1000",
+        ],
+    )
+}

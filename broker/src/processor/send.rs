@@ -78,7 +78,8 @@ pub async fn route(
         }
     }
     let owner = shard.owner(&header.topic, queue_id);
-    let fallback = with_send_ext(command.response_to(ResponseCode::SYSTEM_ERROR.0, None));
+    // Cheap (no extFields); the send extFields are added only if it is used.
+    let fallback = command.response_to(ResponseCode::SYSTEM_ERROR.0, None);
     // The decoded header travels with the command: the owner does not
     // decode it again; the body is a shared `Bytes`, not a copy.
     let task = Task::Append {
@@ -90,7 +91,10 @@ pub async fn route(
     let result = shard
         .run_on(owner, task, Duration::from_millis(FORWARD_TIMEOUT_MS))
         .await;
-    forwarded_response(fallback, result)
+    match result {
+        Ok(Reply::Response(response)) => response,
+        other => forwarded_response(with_send_ext(fallback), other),
+    }
 }
 
 async fn check(
