@@ -31,6 +31,7 @@ mod binary_header;
 mod command;
 mod decode;
 mod encode;
+mod json_fast;
 mod json_header;
 mod json_writer;
 

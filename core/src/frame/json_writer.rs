@@ -4,6 +4,8 @@
 
 use bytes::{BufMut, BytesMut};
 
+use super::json_fast::plain_run_end;
+
 const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
 const DECIMAL_DIGITS: &[u8; 10] = b"0123456789";
 /// Digits of `u32::MAX` (4294967295): enough for the magnitude of any i32.
@@ -18,7 +20,14 @@ pub(super) fn write_json_string(out: &mut BytesMut, value: &str) {
     out.reserve(bytes.len().saturating_add(2));
     out.put_u8(b'"');
     let mut run_start = 0;
-    for (position, &byte) in bytes.iter().enumerate() {
+    // Each turn copies a run of plain bytes and escapes the byte that ends
+    // it, so `run_start` grows by at least one byte per turn.
+    loop {
+        let run_end = plain_run_end(bytes, run_start);
+        out.put_slice(bytes.get(run_start..run_end).unwrap_or_default());
+        let Some(&byte) = bytes.get(run_end) else {
+            break;
+        };
         let escape: [u8; 6];
         let escaped: &[u8] = match byte {
             b'"' => b"\\\"",
@@ -28,18 +37,15 @@ pub(super) fn write_json_string(out: &mut BytesMut, value: &str) {
             b'\t' => b"\\t",
             0x08 => b"\\b",
             0x0C => b"\\f",
-            0x00..=0x1F => {
+            _ => {
                 escape = control_escape(byte);
                 &escape
             }
-            _ => continue,
         };
-        // Escaped bytes are ASCII, so `run_start..position` never splits a character.
-        out.put_slice(bytes.get(run_start..position).unwrap_or_default());
+        // Escaped bytes are ASCII, so a run never splits a character.
         out.put_slice(escaped);
-        run_start = position.saturating_add(1);
+        run_start = run_end.saturating_add(1);
     }
-    out.put_slice(bytes.get(run_start..).unwrap_or_default());
     out.put_u8(b'"');
 }
 
