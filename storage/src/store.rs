@@ -299,12 +299,7 @@ impl Store {
         for _ in 0..u32::MAX {
             let step = {
                 let state = self.inner.state.borrow();
-                if let Some((operation, reason)) = &state.failure {
-                    return Err(StorageError::StoreFailed {
-                        operation,
-                        reason: reason.clone(),
-                    });
-                }
+                state.check_not_failed()?;
                 let log = &state.log;
                 if log.durable_position >= target_position {
                     return Ok(());
@@ -340,12 +335,7 @@ impl Store {
         for _ in 0..u32::MAX {
             let seen = {
                 let state = self.inner.state.borrow();
-                if let Some((operation, reason)) = &state.failure {
-                    return Err(StorageError::StoreFailed {
-                        operation,
-                        reason: reason.clone(),
-                    });
-                }
+                state.check_not_failed()?;
                 if state.log.written_position >= target_position {
                     return Ok(());
                 }
@@ -366,12 +356,7 @@ impl Store {
         for _ in 0..u32::MAX {
             let seen = {
                 let state = self.inner.state.borrow();
-                if let Some((operation, reason)) = &state.failure {
-                    return Err(StorageError::StoreFailed {
-                        operation,
-                        reason: reason.clone(),
-                    });
-                }
+                state.check_not_failed()?;
                 if state.log.written_position >= target_position {
                     return Ok(());
                 }
@@ -405,12 +390,7 @@ impl Store {
         let plan = {
             let mut state = self.inner.state.borrow_mut();
             assert!(!state.flushing, "two write rounds at once");
-            if let Some((operation, reason)) = &state.failure {
-                return Err(StorageError::StoreFailed {
-                    operation,
-                    reason: reason.clone(),
-                });
-            }
+            state.check_not_failed()?;
             state.flushing = true;
             state.log.plan_writes()
         };
@@ -438,12 +418,7 @@ impl Store {
         let (target_position, files) = {
             let mut state = self.inner.state.borrow_mut();
             assert!(!state.syncing, "two sync rounds at once");
-            if let Some((operation, reason)) = &state.failure {
-                return Err(StorageError::StoreFailed {
-                    operation,
-                    reason: reason.clone(),
-                });
-            }
+            state.check_not_failed()?;
             state.syncing = true;
             let (target_position, segments) = state.log.plan_sync();
             let files: Vec<Rc<dyn BackendFile>> = segments
@@ -594,16 +569,23 @@ impl Store {
 }
 
 impl StoreState {
+    /// [`StorageError::StoreFailed`] once a write or sync has failed: the
+    /// store refuses writes until it is reopened.
+    fn check_not_failed(&self) -> StorageResult<()> {
+        match &self.failure {
+            Some((operation, reason)) => Err(StorageError::StoreFailed {
+                operation,
+                reason: reason.clone(),
+            }),
+            None => Ok(()),
+        }
+    }
+
     fn check_writable(&self, config: &StoreConfig) -> StorageResult<()> {
         if self.closed {
             return Err(StorageError::Closed);
         }
-        if let Some((operation, reason)) = &self.failure {
-            return Err(StorageError::StoreFailed {
-                operation,
-                reason: reason.clone(),
-            });
-        }
+        self.check_not_failed()?;
         if let Some(usage) = self.disk_usage {
             let limit_percent = config.disk_space_warning_level_ratio_percent;
             let used_percent = usage.used_percent();

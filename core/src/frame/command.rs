@@ -59,6 +59,20 @@ pub struct HeaderFields {
 }
 
 impl HeaderFields {
+    /// What a JSON header decodes to before its members are read: the Java
+    /// broker's defaults for missing members (language JAVA, integers 0).
+    pub(super) fn java_defaults() -> Self {
+        HeaderFields {
+            code: 0,
+            language: LanguageCode::Java,
+            version: 0,
+            opaque: 0,
+            flag: 0,
+            remark: None,
+            ext_fields: ExtFields::new(),
+        }
+    }
+
     /// The command made of these header fields, `body` and `serialize_type`.
     pub fn into_command(self, body: Bytes, serialize_type: SerializeType) -> RemotingCommand {
         RemotingCommand {

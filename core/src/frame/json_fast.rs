@@ -55,15 +55,7 @@ pub(super) fn decode_json_header_fast(bytes: &[u8]) -> Option<HeaderFields> {
     let text = std::str::from_utf8(bytes).ok()?;
     let mut cursor = Cursor { text, position: 0 };
     let mut code = None;
-    let mut header = HeaderFields {
-        code: 0,
-        language: LanguageCode::Java,
-        version: 0,
-        opaque: 0,
-        flag: 0,
-        remark: None,
-        ext_fields: ExtFields::new(),
-    };
+    let mut header = HeaderFields::java_defaults();
     cursor.skip_whitespace();
     cursor.expect(b'{')?;
     cursor.skip_whitespace();

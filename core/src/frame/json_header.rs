@@ -162,15 +162,7 @@ impl<'de> Visitor<'de> for HeaderVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<HeaderFields, A::Error> {
         let mut code = None;
-        let mut header = HeaderFields {
-            code: 0,
-            language: LanguageCode::Java,
-            version: 0,
-            opaque: 0,
-            flag: 0,
-            remark: None,
-            ext_fields: ExtFields::new(),
-        };
+        let mut header = HeaderFields::java_defaults();
         while let Some(key) = map.next_key::<HeaderKey>()? {
             match key {
                 HeaderKey::Code => code = map.next_value::<Option<LenientI32>>()?.map(|v| v.0),
